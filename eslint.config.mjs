@@ -1,0 +1,75 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const frameworks = [
+  'koa',
+  'koa-*',
+  '@koa/*',
+  'kysely',
+  'kysely-*',
+  'pg',
+  'pg-*',
+  'amqplib',
+  'inversify',
+  '@inversifyjs/*',
+  'reflect-metadata',
+  'jose',
+  'pino',
+  'prom-client',
+  '@electric-sql/*',
+  'node:*',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.data/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The dependency rule: the core imports no framework, no driver and no adapter.
+    files: ['src/domain/**/*.ts', 'src/application/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: frameworks,
+              message:
+                'domain and application code imports no framework or driver (hexagonal dependency rule)',
+            },
+            {
+              group: ['**/adapters/**', '**/main'],
+              message: 'the core must not depend on adapters or the composition root',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: frameworks,
+              message: 'domain code imports no framework or driver (hexagonal dependency rule)',
+            },
+            {
+              group: ['**/adapters/**', '**/application/**', '**/main'],
+              message: 'the domain depends on nothing but itself, io-ts and fp-ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

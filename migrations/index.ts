@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as outbox from './0001-outbox';
+
+/**
+ * Every migration, in order. Listed here rather than read from the folder so that the built
+ * gateway carries them and no file-system layout can drop one.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-outbox': outbox,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};

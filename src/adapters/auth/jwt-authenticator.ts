@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
+
+export const WRITE_SCOPE = 'virksomhedsordning.webservicebesked.write';
+
+export interface Principal {
+  /** `client_id` (or `azp`) of the token, else its `sub`. */
+  readonly clientId: string;
+}
+
+export type AuthenticationResult =
+  | { readonly _tag: 'Authenticated'; readonly principal: Principal }
+  /** 401: no, malformed, expired or untrusted token. `reason` is safe to log; never the token. */
+  | { readonly _tag: 'Unauthenticated'; readonly reason: string }
+  /** 403: a valid token without the required scope. */
+  | { readonly _tag: 'Forbidden'; readonly principal: Principal };
+
+export interface Authenticator {
+  authenticate(authorizationHeader: string | undefined): Promise<AuthenticationResult>;
+}
+
+export interface JwtSettings {
+  readonly keys: JWTVerifyGetKey;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly requiredScope: string;
+}
+
+/** OAuth2 bearer JWTs verified against a JWKS, issuer, audience and an algorithm allow-list. */
+export class JwtAuthenticator implements Authenticator {
+  constructor(private readonly settings: JwtSettings) {}
+
+  async authenticate(authorizationHeader: string | undefined): Promise<AuthenticationResult> {
+    if (authorizationHeader === undefined || authorizationHeader === '') {
+      return { _tag: 'Unauthenticated', reason: 'no bearer token' };
+    }
+    const match = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i.exec(authorizationHeader);
+    if (match?.[1] === undefined)
+      return { _tag: 'Unauthenticated', reason: 'malformed authorization header' };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(match[1], this.settings.keys, {
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        algorithms: [...this.settings.algorithms],
+        clockTolerance: this.settings.clockToleranceSeconds,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      return { _tag: 'Unauthenticated', reason: describeJoseError(error) };
+    }
+    const clientId = clientIdOf(payload);
+    if (clientId === undefined)
+      return { _tag: 'Unauthenticated', reason: 'token names no client (client_id, azp or sub)' };
+    const principal = { clientId };
+    return scopesOf(payload).includes(this.settings.requiredScope)
+      ? { _tag: 'Authenticated', principal }
+      : { _tag: 'Forbidden', principal };
+  }
+}
+
+function clientIdOf(payload: JWTPayload): string | undefined {
+  for (const claim of ['client_id', 'azp', 'sub']) {
+    const value = payload[claim];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
+/** Scopes as a space-separated `scope` string, or an array in `scope` or `scp`. */
+export function scopesOf(payload: JWTPayload): string[] {
+  const scopes: string[] = [];
+  for (const claim of ['scope', 'scp']) {
+    const value = payload[claim];
+    if (typeof value === 'string') scopes.push(...value.split(' ').filter((s) => s !== ''));
+    else if (Array.isArray(value)) scopes.push(...value.filter((s): s is string => typeof s === 'string'));
+  }
+  return scopes;
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" rejected`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no trusted key matches the token';
+  if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid)
+    return 'token malformed';
+  if (error instanceof joseErrors.JWKSTimeout) return 'key set could not be fetched in time';
+  if (error instanceof joseErrors.JOSEError) return `token rejected (${error.code})`;
+  return 'token rejected';
+}
+
+export async function keySetFromFile(path: string): Promise<JWTVerifyGetKey> {
+  const jwks = JSON.parse(await readFile(path, 'utf8')) as JSONWebKeySet;
+  return createLocalJWKSet(jwks);
+}
+
+export function keySetFromUrl(url: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+}

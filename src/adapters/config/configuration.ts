@@ -1,0 +1,232 @@
+/**
+ * Configuration from environment variables, validated at start with one clear message per bad
+ * value. The README's configuration table documents every variable read here.
+ */
+export interface Configuration {
+  readonly nodeEnv: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly dbPoolSize: number;
+  readonly dbConnectTimeoutMs: number;
+  readonly amqpUrl: string;
+  readonly amqpExchange: string;
+  readonly amqpQueues: readonly QueueSpec[];
+  readonly port: number;
+  readonly host: string;
+  readonly adminPort: number;
+  readonly bodyLimitBytes: number;
+  readonly auth: AuthConfiguration;
+  readonly codeListsFile: string | undefined;
+  readonly logLevel: string;
+  readonly intakeBatchMax: number;
+  readonly intakeConcurrentBatches: number;
+  readonly retryAfterSeconds: number;
+  readonly appId: string;
+}
+
+export type AuthConfiguration =
+  | {
+      readonly mode: 'jwks';
+      readonly jwksUrl: string | undefined;
+      readonly jwksFile: string | undefined;
+      readonly issuer: string;
+      readonly audience: string;
+      readonly algorithms: readonly string[];
+      readonly clockToleranceSeconds: number;
+    }
+  | { readonly mode: 'development' };
+
+export interface QueueSpec {
+  readonly name: string;
+  readonly bindingKey: string;
+  readonly type: 'quorum' | 'classic';
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export const DEFAULT_EXCHANGE = 'virksomhedsordning.webservicebesked';
+export const DEFAULT_QUEUES = 'virksomhedsordning.webservicebesked.kss:#';
+export const DEFAULT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS);
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfiguration(env: Env = process.env): Configuration {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const auth = readAuth(read, env, problems);
+  const config: Configuration = {
+    nodeEnv: env.NODE_ENV ?? 'development',
+    databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: read.string('DATA_DIR', '.data'),
+    dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
+    dbConnectTimeoutMs: read.integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    amqpUrl: read.optionalUrl('AMQP_URL', ['amqp:', 'amqps:']) ?? 'amqp://guest:guest@127.0.0.1:5672',
+    amqpExchange: read.string('AMQP_EXCHANGE', DEFAULT_EXCHANGE),
+    amqpQueues: parseQueues(read.string('AMQP_QUEUES', DEFAULT_QUEUES, true), problems),
+    port: read.integer('PORT', 8080, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    adminPort: read.integer('ADMIN_PORT', 9090, 0, 65535),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    auth,
+    codeListsFile: env.CODE_LISTS_FILE === '' ? undefined : env.CODE_LISTS_FILE,
+    logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    intakeBatchMax: read.integer('INTAKE_BATCH_MAX', 100, 1, 1000),
+    intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 4, 1, 100),
+    retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
+    appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
+  };
+  if (config.dbPoolSize <= config.intakeConcurrentBatches) {
+    problems.push(
+      `DB_POOL_SIZE (${config.dbPoolSize}) must be larger than INTAKE_CONCURRENT_BATCHES (${config.intakeConcurrentBatches}), so that intake batches leave connections for everything else`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config;
+}
+
+function readAuth(read: EnvReader, env: Env, problems: string[]): AuthConfiguration {
+  const jwksUrl = read.optionalUrl('AUTH_JWKS_URL', ['https:', 'http:']);
+  const jwksFile = env.AUTH_JWKS_FILE === '' ? undefined : env.AUTH_JWKS_FILE;
+  const issuer = env.AUTH_ISSUER === '' ? undefined : env.AUTH_ISSUER;
+  const audience = env.AUTH_AUDIENCE === '' ? undefined : env.AUTH_AUDIENCE;
+  const anyAuth =
+    jwksUrl !== undefined || jwksFile !== undefined || issuer !== undefined || audience !== undefined;
+  if (!anyAuth) {
+    if (env.NODE_ENV === 'production') {
+      problems.push(
+        'no authentication is configured (AUTH_JWKS_URL or AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE) and NODE_ENV=production: development-mode auth is refused in production',
+      );
+    }
+    return { mode: 'development' };
+  }
+  if (jwksUrl === undefined && jwksFile === undefined)
+    problems.push('AUTH_JWKS_URL or AUTH_JWKS_FILE is required when auth is configured');
+  if (jwksUrl !== undefined && jwksFile !== undefined)
+    problems.push('set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
+  if (issuer === undefined) problems.push('AUTH_ISSUER is required when auth is configured');
+  if (audience === undefined) problems.push('AUTH_AUDIENCE is required when auth is configured');
+  const algorithms = (env.AUTH_ALGORITHMS ?? DEFAULT_ALGORITHMS.join(','))
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC.has(alg)) {
+      problems.push(
+        `AUTH_ALGORITHMS: "${alg}" is not allowed; choose from ${DEFAULT_ALGORITHMS.join(', ')} (never none or HMAC)`,
+      );
+    }
+  }
+  if (algorithms.length === 0) problems.push('AUTH_ALGORITHMS must name at least one algorithm');
+  return {
+    mode: 'jwks',
+    jwksUrl,
+    jwksFile,
+    issuer: issuer ?? '',
+    audience: audience ?? '',
+    algorithms,
+    clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
+  };
+}
+
+/** `AMQP_QUEUES`: comma-separated `name:bindingKey[:classic|quorum]`; empty (or `none`) declares none. */
+export function parseQueues(value: string, problems: string[]): QueueSpec[] {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'none') return [];
+  const queues: QueueSpec[] = [];
+  for (const entry of trimmed.split(',')) {
+    const parts = entry.trim().split(':');
+    const [name, bindingKey, type = 'quorum'] = parts;
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      name === undefined ||
+      name === '' ||
+      bindingKey === undefined ||
+      bindingKey === ''
+    ) {
+      problems.push(`AMQP_QUEUES: "${entry.trim()}" is not name:bindingKey[:quorum|classic]`);
+      continue;
+    }
+    if (type !== 'quorum' && type !== 'classic') {
+      problems.push(`AMQP_QUEUES: queue type "${type}" for ${name} is neither quorum nor classic`);
+      continue;
+    }
+    queues.push({ name, bindingKey, type });
+  }
+  return queues;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string, fallback: string, allowEmpty = false): string {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    if (value === '' && !allowEmpty) return fallback;
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) {
+      this.problems.push(`${name}: "${raw}" is not a whole number`);
+      return fallback;
+    }
+    const n = Number(raw.trim());
+    if (n < min || n > max) {
+      this.problems.push(`${name}: ${n} is outside ${min}..${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf(name: string, fallback: string, allowed: readonly string[]): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name}: "${raw}" is not one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  optionalUrl(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      // Never echo the value: URLs carry passwords.
+      this.problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+    if (!protocols.includes(url.protocol)) {
+      this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${url.protocol})`);
+      return undefined;
+    }
+    return raw;
+  }
+}

@@ -1,0 +1,256 @@
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import bodyParser from 'koa-bodyparser';
+import type { Logger } from 'pino';
+import type { AcceptNotification } from '../../application/accept-notification';
+import { StorageUnavailableError } from '../../application/ports';
+import type { MessageKind } from '../../domain/notification';
+import { isRequestId, parseRequestId, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
+import type { Authenticator, Principal } from '../auth/jwt-authenticator';
+import { WRITE_SCOPE } from '../auth/jwt-authenticator';
+import { problems, sendProblem } from './problem';
+
+export interface IntakeAppOptions {
+  readonly acceptNotification: AcceptNotification;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  readonly retryAfterSeconds: number;
+  /** Called once per finished request, for metrics. */
+  readonly onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
+}
+
+export const ROUTES: ReadonlyArray<{ path: string; kind: MessageKind }> = [
+  { path: '/v1/Webservicebesked/SendOrdningsnotifikation', kind: 'Ordningsnotifikation' },
+  { path: '/v1/Webservicebesked/SendGdprSlettetNotifikation', kind: 'GdprSlettetNotifikation' },
+];
+
+interface IntakeState {
+  principal?: Principal;
+  /** Why authentication failed, for the log; never the token. */
+  authFailure?: string;
+  requestId?: string;
+  route?: string;
+}
+
+/**
+ * The public HTTP intake. Checks run in CONTRACT.md's order: authentication and authorisation,
+ * x-requestId, media type, JSON, body, duplicate.
+ */
+export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
+  const app = new Koa<IntakeState>();
+  app.proxy = false;
+  const parseJson = bodyParser({
+    enableTypes: ['json'],
+    extendTypes: { json: ['application/json', 'application/*+json'] },
+    jsonLimit: `${options.bodyLimitBytes}b`,
+    strict: false,
+    onerror: (error: Error) => {
+      throw error;
+    },
+  });
+
+  app.use(accessLog(options));
+  app.use(errorBoundary(options));
+
+  const router = new Router<IntakeState>();
+  for (const { path, kind } of ROUTES) {
+    router.post(
+      path,
+      async (ctx, next) => {
+        ctx.state.route = path;
+        await next();
+      },
+      authenticate(options.authenticator),
+      requireRequestId(),
+      requireJsonMediaType(),
+      async (ctx, next) => {
+        const declared = Number(ctx.get('content-length') || '0');
+        if (declared > options.bodyLimitBytes) {
+          sendProblem(ctx, problems.tooLarge(options.bodyLimitBytes), ctx.state.requestId);
+          return;
+        }
+        try {
+          await parseJson(ctx, async () => undefined);
+        } catch (error) {
+          const status = (error as { status?: number }).status;
+          if (status === 413)
+            sendProblem(ctx, problems.tooLarge(options.bodyLimitBytes), ctx.state.requestId);
+          else if (status === 415) sendProblem(ctx, problems.unsupportedMediaType(), ctx.state.requestId);
+          else if (status === 400) sendProblem(ctx, problems.malformedJson(), ctx.state.requestId);
+          else throw error;
+          return;
+        }
+        await next();
+      },
+      async (ctx) => {
+        const { principal, requestId } = ctx.state;
+        const parsedRequestId = parseRequestId(requestId);
+        if (principal === undefined || !isRequestId(parsedRequestId)) {
+          throw new Error('intake pipeline reached the use case without principal or requestId');
+        }
+        const result = await options.acceptNotification.execute({
+          kind,
+          requestId: parsedRequestId,
+          body: ctx.request.body,
+          clientId: principal.clientId,
+          clientCertSubject: clientCertificateSubject(ctx),
+        });
+        switch (result._tag) {
+          case 'Accepted':
+            ctx.status = 200;
+            ctx.body = '';
+            return;
+          case 'InvalidNotification':
+            sendProblem(ctx, problems.invalid(result.violations), requestId);
+            return;
+          case 'DuplicateRequestId':
+            sendProblem(ctx, problems.duplicate(), requestId);
+            return;
+          default: {
+            const unexpected: never = result;
+            throw new Error(`unhandled result ${JSON.stringify(unexpected)}`);
+          }
+        }
+      },
+    );
+  }
+  app.use(router.routes());
+  app.use(async (ctx: Context, next: Next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const route = ROUTES.find((r) => r.path.toLowerCase() === ctx.path.toLowerCase());
+    if (route !== undefined) {
+      ctx.set('Allow', 'POST');
+      sendProblem(ctx, problems.methodNotAllowed('POST'));
+    } else {
+      sendProblem(ctx, problems.notFound());
+    }
+  });
+  return app;
+}
+
+function authenticate(authenticator: Authenticator) {
+  return async (ctx: Koa.ParameterizedContext<IntakeState>, next: Next): Promise<void> => {
+    const result = await authenticator.authenticate(ctx.get('authorization') || undefined);
+    const echoedRequestId = echoableRequestId(ctx);
+    switch (result._tag) {
+      case 'Authenticated':
+        ctx.state.principal = result.principal;
+        await next();
+        return;
+      case 'Unauthenticated':
+        ctx.set('WWW-Authenticate', ctx.get('authorization') ? 'Bearer error="invalid_token"' : 'Bearer');
+        ctx.state.authFailure = result.reason;
+        sendProblem(ctx, problems.unauthenticated(), echoedRequestId);
+        return;
+      case 'Forbidden':
+        ctx.state.principal = result.principal;
+        ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${WRITE_SCOPE}"`);
+        sendProblem(ctx, problems.forbidden(WRITE_SCOPE), echoedRequestId);
+        return;
+      default: {
+        const unexpected: never = result;
+        throw new Error(`unhandled authentication result ${JSON.stringify(unexpected)}`);
+      }
+    }
+  };
+}
+
+function requireRequestId() {
+  return async (ctx: Koa.ParameterizedContext<IntakeState>, next: Next): Promise<void> => {
+    const header = ctx.req.headers['x-requestid'];
+    const parsed = parseRequestId(Array.isArray(header) ? header.join(', ') : header);
+    if (!isRequestId(parsed)) {
+      sendProblem(ctx, problems.invalid([parsed]), echoableRequestId(ctx));
+      return;
+    }
+    ctx.state.requestId = parsed;
+    await next();
+  };
+}
+
+function requireJsonMediaType() {
+  return async (ctx: Koa.ParameterizedContext<IntakeState>, next: Next): Promise<void> => {
+    if (!ctx.request.is('application/json', 'application/*+json')) {
+      sendProblem(ctx, problems.unsupportedMediaType(), ctx.state.requestId);
+      return;
+    }
+    await next();
+  };
+}
+
+/** The x-requestId to echo in an error: only a well-formed one, so no header is reflected unchecked. */
+function echoableRequestId(ctx: Context): string | undefined {
+  const value = ctx.get('x-requestid');
+  return value !== '' && value.length <= REQUEST_ID_MAX_LENGTH ? value : undefined;
+}
+
+function clientCertificateSubject(ctx: Context): string | undefined {
+  const socket = ctx.req.socket as {
+    getPeerCertificate?: () => { subject?: Record<string, string> } | null;
+    authorized?: boolean;
+  };
+  if (typeof socket.getPeerCertificate !== 'function' || socket.authorized !== true) return undefined;
+  const subject = socket.getPeerCertificate()?.subject;
+  if (subject === undefined || subject === null) return undefined;
+  return Object.entries(subject)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}
+
+function errorBoundary(options: IntakeAppOptions) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (error) {
+      const requestId = echoableRequestId(ctx);
+      if (error instanceof StorageUnavailableError) {
+        ctx.set('Retry-After', String(options.retryAfterSeconds));
+        sendProblem(ctx, problems.unavailable(), requestId);
+        options.logger.warn({ requestId, err: summarise(error) }, 'database unavailable, answered 503');
+        return;
+      }
+      sendProblem(ctx, problems.internal(), requestId);
+      options.logger.error({ requestId, err: summarise(error) }, 'request failed');
+    }
+  };
+}
+
+/** An error for the log: name, message and code, never request values (they can hold CPR numbers). */
+export function summarise(error: unknown): { name: string; message: string; code?: string; cause?: string } {
+  if (!(error instanceof Error)) return { name: 'NonError', message: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}
+
+function accessLog(options: IntakeAppOptions) {
+  return async (ctx: Koa.ParameterizedContext<IntakeState>, next: Next): Promise<void> => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = ctx.state.route ?? 'unmatched';
+      options.onRequestFinished?.(route, ctx.status, seconds);
+      options.logger.info(
+        {
+          method: ctx.method,
+          route,
+          status: ctx.status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          requestId: echoableRequestId(ctx),
+          clientId: ctx.state.principal?.clientId,
+          ...(ctx.state.authFailure !== undefined ? { authFailure: ctx.state.authFailure } : {}),
+        },
+        'request',
+      );
+    }
+  };
+}

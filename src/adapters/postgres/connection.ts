@@ -1,0 +1,92 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import pg from 'pg';
+import { StorageUnavailableError } from '../../application/ports';
+import { migrationProvider } from '../../../migrations';
+import type { Database } from './database';
+
+export interface PostgresSettings {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  /** How long a request waits for a connection before the database counts as unreachable. */
+  readonly connectionTimeoutMs: number;
+  readonly applicationName: string;
+}
+
+export function createPool(settings: PostgresSettings): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: settings.connectionString,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectionTimeoutMs,
+    application_name: settings.applicationName,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export function createKysely(pool: pg.Pool): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// SQLSTATE classes and codes that mean "the database is not there right now", not "your query is wrong".
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code)))
+    return true;
+  const message = error.message;
+  return (
+    message.includes('timeout exceeded when trying to connect') ||
+    message.includes('Connection terminated') ||
+    message.includes('Client has encountered a connection error') ||
+    message.includes('connection is closed') ||
+    (error instanceof AggregateError && error.errors.some(isDatabaseUnavailable))
+  );
+}
+
+/** Rethrows connection failures as StorageUnavailableError; everything else unchanged. */
+export function translateUnavailable(error: unknown): never {
+  if (isDatabaseUnavailable(error)) {
+    throw new StorageUnavailableError('the database is unreachable', { cause: error });
+  }
+  throw error;
+}
+
+export const UNIQUE_VIOLATION = '23505';

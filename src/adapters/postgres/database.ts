@@ -1,0 +1,29 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** The schema as kysely sees it; migrations/ is the source of truth. */
+export interface OutboxTable {
+  seq: Generated<string>;
+  message_id: string;
+  request_id: string;
+  message_type: string;
+  ekstern_identifier: string;
+  jobcenter_kode: string;
+  registrerings_dato: ColumnType<Date, Date, Date>;
+  aendringstype: string;
+  client_id: string;
+  client_cert_subject: string | null;
+  received_at: ColumnType<Date, Date, Date>;
+  exchange: string;
+  routing_key: string;
+  payload: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  status: Generated<'pending' | 'delivered' | 'parked'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+  delivered_at: Date | null;
+  redacted_at: Date | null;
+}
+
+export interface Database {
+  outbox: OutboxTable;
+}

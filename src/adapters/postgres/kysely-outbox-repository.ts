@@ -1,0 +1,70 @@
+import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/ports';
+import type { Database, OutboxTable } from './database';
+import { UNIQUE_VIOLATION } from './connection';
+
+export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
+  return {
+    message_id: message.messageId,
+    request_id: message.requestId,
+    message_type: message.kind,
+    ekstern_identifier: message.eksternIdentifier,
+    jobcenter_kode: message.jobCenterKode,
+    registrerings_dato: message.registreringsDato,
+    aendringstype: message.aendringstype,
+    client_id: message.clientId,
+    client_cert_subject: message.clientCertSubject ?? null,
+    received_at: message.receivedAt,
+    exchange: message.exchange,
+    routing_key: message.routingKey,
+    payload: JSON.stringify(message.payload),
+  };
+}
+
+/**
+ * Inserts rows, skipping any whose request_id exists. Returns the request ids that were inserted.
+ * Rows are sorted by request id so that two concurrent batches take their unique-index locks in
+ * the same order and cannot deadlock; a repeated request id inside the batch keeps its first row.
+ */
+export async function insertOutboxRows(
+  trx: Transaction<Database>,
+  messages: readonly OutboxMessage[],
+): Promise<Set<string>> {
+  const unique = new Map<string, OutboxMessage>();
+  for (const m of messages) if (!unique.has(m.requestId)) unique.set(m.requestId, m);
+  const rows = [...unique.values()]
+    .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
+    .map(outboxRow);
+  if (rows.length === 0) return new Set();
+  try {
+    const inserted = await trx
+      .insertInto('outbox')
+      .values(rows)
+      .onConflict((oc) => oc.column('request_id').doNothing())
+      .returning('request_id')
+      .execute();
+    return new Set(inserted.map((r) => r.request_id));
+  } catch (error) {
+    // ON CONFLICT covers request_id; a 23505 here can only be a message_id collision (a uuid
+    // generator bug), which must not be reported as a client's duplicate.
+    if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) {
+      throw new Error('outbox insert hit a unique violation other than request_id', { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The outbox repository bound to one transaction. */
+export class KyselyOutboxRepository implements OutboxRepository {
+  constructor(private readonly trx: Transaction<Database>) {}
+
+  async append(message: OutboxMessage): Promise<AppendOutcome> {
+    const inserted = await insertOutboxRows(this.trx, [message]);
+    return inserted.has(message.requestId) ? 'appended' : 'duplicate-request-id';
+  }
+}
+
+export async function countOutboxRows(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from outbox`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock, IdGenerator } from '../../application/ports';
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: IdGenerator = { uuid: () => randomUUID() };

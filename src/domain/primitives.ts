@@ -1,0 +1,144 @@
+import * as t from 'io-ts';
+
+/**
+ * Scalar codecs for the types the source document uses. Each codec's `name` is the
+ * human-readable expectation that ends up in a validation error, so it must never
+ * contain the rejected value.
+ */
+
+export interface NonEmptyStringBrand {
+  readonly NonEmptyString: unique symbol;
+}
+export const NonEmptyString = t.brand(
+  t.string,
+  (s): s is t.Branded<string, NonEmptyStringBrand> => s.length >= 1,
+  'NonEmptyString',
+);
+export type NonEmptyString = t.TypeOf<typeof NonEmptyString>;
+
+const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export interface UuidBrand {
+  readonly Uuid: unique symbol;
+}
+/** RFC 4122 text form, any version, either case. */
+export const Uuid = t.brand(t.string, (s): s is t.Branded<string, UuidBrand> => UUID_PATTERN.test(s), 'Uuid');
+export type Uuid = t.TypeOf<typeof Uuid>;
+
+// ISO 8601 calendar date and time: seconds and fraction optional, offset optional.
+const DATE_TIME_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+export interface DateTimeBrand {
+  readonly DateTime: unique symbol;
+}
+/** An ISO 8601 date-time as sent; `parseDateTime` gives its instant. */
+export const DateTime = t.brand(
+  t.string,
+  (s): s is t.Branded<string, DateTimeBrand> => parseDateTime(s) !== undefined,
+  'DateTime',
+);
+export type DateTime = t.TypeOf<typeof DateTime>;
+
+export const DANISH_TIME_ZONE = 'Europe/Copenhagen';
+
+/**
+ * The instant an ISO 8601 date-time denotes. With `Z` or an offset it is taken as given;
+ * without one it is Danish local time (Europe/Copenhagen), as CONTRACT.md §2 decides.
+ * Returns undefined for anything that is not a real calendar date and time.
+ */
+export function parseDateTime(text: string): Date | undefined {
+  const m = DATE_TIME_PATTERN.exec(text);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zulu, sign, oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const wallClockAsUtc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (zulu !== undefined) return new Date(wallClockAsUtc);
+  if (sign !== undefined) {
+    const offsetMinutes = Number(oh) * 60 + Number(om);
+    if (Number(oh) > 23 || Number(om) > 59) return undefined;
+    return new Date(wallClockAsUtc - (sign === '+' ? 1 : -1) * offsetMinutes * 60_000);
+  }
+  return new Date(localTimeToUtc(wallClockAsUtc, DANISH_TIME_ZONE));
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC, in milliseconds, at the given instant. */
+function zoneOffsetAt(instant: number, timeZone: string): number {
+  let fmt = offsetFormatters.get(timeZone);
+  if (fmt === undefined) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormatters.set(timeZone, fmt);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of fmt.formatToParts(new Date(instant))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year ?? 0,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return asUtc - (instant - (instant % 1000));
+}
+
+/**
+ * Converts a wall-clock time in `timeZone` (given as if it were UTC) to the real instant.
+ * A time in the autumn overlap is read as the later (standard-time) instant; a time in the
+ * spring gap does not exist and is moved forward by the gap.
+ */
+function localTimeToUtc(wallClockAsUtc: number, timeZone: string): number {
+  const guess = wallClockAsUtc - zoneOffsetAt(wallClockAsUtc, timeZone);
+  return wallClockAsUtc - zoneOffsetAt(guess, timeZone);
+}
+
+/** STAR's CodeListItemIdentifierType: an integer from 0 to 10 000 000. */
+export const CODE_MIN = 0;
+export const CODE_MAX = 10_000_000;
+
+export interface CodeBrand {
+  readonly Code: unique symbol;
+}
+export type Code = t.Branded<number, CodeBrand>;
+
+const isCode = (n: unknown): n is Code =>
+  typeof n === 'number' && Number.isInteger(n) && n >= CODE_MIN && n <= CODE_MAX;
+
+/** A code-list code: a JSON integer, or a string of digits normalised to the integer. */
+export const CodeValue = new t.Type<Code, number, unknown>(
+  'Code',
+  isCode,
+  (input, context) => {
+    if (typeof input === 'string' && /^\d{1,8}$/.test(input)) {
+      const n = Number(input);
+      return isCode(n) ? t.success(n) : t.failure(input, context);
+    }
+    return isCode(input) ? t.success(input) : t.failure(input, context);
+  },
+  (code) => code,
+);

@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { AcceptNotification } from '../../src/application/accept-notification';
+import type { UnitOfWork } from '../../src/application/ports';
+import type { Authenticator } from '../../src/adapters/auth/jwt-authenticator';
+import { createIntakeApp } from '../../src/adapters/http/intake-app';
+import { randomIds, systemClock } from '../../src/adapters/system/system-clock';
+import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
+
+export interface RunningIntake {
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** The real intake app on an ephemeral port, wired to the given unit of work and authenticator. */
+export async function startIntake(options: {
+  unitOfWork: UnitOfWork;
+  authenticator: Authenticator;
+  codeLists?: CodeLists;
+  bodyLimitBytes?: number;
+}): Promise<RunningIntake> {
+  const app = createIntakeApp({
+    acceptNotification: new AcceptNotification(
+      options.codeLists ?? UNCHECKED_CODE_LISTS,
+      options.unitOfWork,
+      systemClock,
+      randomIds,
+      { exchange: 'virksomhedsordning.webservicebesked' },
+    ),
+    authenticator: options.authenticator,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+    retryAfterSeconds: 5,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export const ORDNINGS_PATH = '/v1/Webservicebesked/SendOrdningsnotifikation';
+export const GDPR_PATH = '/v1/Webservicebesked/SendGdprSlettetNotifikation';
+
+export async function post(
+  baseUrl: string,
+  path: string,
+  options: {
+    token?: string;
+    requestId?: string;
+    body?: unknown;
+    rawBody?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+  },
+): Promise<{ status: number; headers: Headers; text: string; json: () => Record<string, unknown> }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.requestId !== undefined) headers['x-requestId'] = options.requestId;
+  headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers,
+    body: options.rawBody ?? JSON.stringify(options.body ?? {}),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: () => JSON.parse(text) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { createKysely, createPool, migrateToLatest } from '../../src/adapters/postgres/connection';
+import type { Database } from '../../src/adapters/postgres/database';
+
+/** The server the integration tests use; each test file makes its own database on it. */
+export const TEST_POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  readonly name: string;
+  readonly url: string;
+  readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
+  drop(): Promise<void>;
+}
+
+function urlFor(database: string): string {
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A fresh, migrated database with a unique name; `drop()` removes it. */
+export async function createTestDatabase(prefix = 'wsb_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = urlFor(name);
+  const pool = createPool({
+    connectionString: url,
+    poolSize: 20,
+    connectionTimeoutMs: 5000,
+    applicationName: 'wsb-test',
+  });
+  const db = createKysely(pool);
+  await migrateToLatest(db);
+  return {
+    name,
+    url,
+    db,
+    pool,
+    drop: async () => {
+      await db.destroy();
+      const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
