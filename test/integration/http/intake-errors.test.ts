@@ -4,7 +4,7 @@ import { createPublicKey } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { WRITE_SCOPE } from '../../../src/adapters/auth/jwt-authenticator';
-import { FICTITIOUS_CPR, ordningsnotifikation } from '../../support/fixtures';
+import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { ORDNINGS_PATH, GDPR_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { TEST_AUDIENCE, TEST_ISSUER, TestIdentityProvider } from '../../support/tokens';
@@ -131,7 +131,7 @@ describe('intake errors over HTTP against PostgreSQL', () => {
         const response = await post(intake.baseUrl, GDPR_PATH, {
           token: await idp.token({ claims: claimsWithScope }),
           requestId: nextId(),
-          body: (await import('../../support/fixtures')).gdprSlettetNotifikation(),
+          body: gdprSlettetNotifikation(),
         });
         expect(response.status).to.equal(200);
       }

@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:intake`: requests/s and latency at 32 connections for the real intake endpoint
+ * (valid token, unique requestIds) against a minimal Koa route that only inserts the same row with
+ * pg, measured in the same run on the same database. Prints both and their ratio.
+ *
+ * Options (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2: the modes
+ * alternate, each round runs each mode once, the best round counts), BENCH_MODES.
+ */
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { ordningsnotifikation } from '../test/support/fixtures';
+import { createTestDatabase } from '../test/support/postgres';
+import { TEST_AUDIENCE, TEST_ISSUER, TestIdentityProvider } from '../test/support/tokens';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const modes = (process.env.BENCH_MODES ?? 'minimal,gateway').split(',');
+
+interface Figures {
+  mode: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function startServer(mode: string, databaseUrl: string, idp: TestIdentityProvider) {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench'] : []),
+      '--import',
+      'tsx',
+      'bench/intake-server.ts',
+      mode,
+      databaseUrl,
+      JSON.stringify(idp.jwks),
+      TEST_ISSUER,
+      TEST_AUDIENCE,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    const match = /^listening (\d+)$/.exec(line);
+    if (match) return { child, port: Number(match[1]) };
+  }
+  throw new Error(`bench server ${mode} did not start`);
+}
+
+async function measure(
+  mode: string,
+  round: number,
+  databaseUrl: string,
+  idp: TestIdentityProvider,
+  token: string,
+): Promise<Figures> {
+  const { child, port } = await startServer(mode, databaseUrl, idp);
+  const body = JSON.stringify(ordningsnotifikation());
+  let counter = 0;
+  const run = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}/v1/Webservicebesked/SendOrdningsnotifikation`,
+      connections,
+      duration,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            headers: {
+              ...request.headers,
+              'x-requestId': `b${modes.indexOf(mode)}-${round}-${process.pid}-${++counter}`,
+            },
+          }),
+        },
+      ],
+    });
+  await run(2); // warm-up: JIT, pool connections
+  const result = await run(seconds);
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  return {
+    mode,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('wsb_bench_intake');
+  const idp = await TestIdentityProvider.create();
+  const token = await idp.token({ expiresIn: '2h' });
+  const best = new Map<string, Figures>();
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const mode of modes) {
+        const figures = await measure(mode, round, database.url, idp, token);
+        console.log(
+          `round ${round} ${mode.padEnd(34)} ${figures.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+        );
+        const previous = best.get(mode);
+        if (previous === undefined || figures.requestsPerSecond > previous.requestsPerSecond)
+          best.set(mode, figures);
+      }
+    }
+  } finally {
+    await database.drop();
+  }
+  console.log(
+    `\nintake benchmark: ${connections} connections, ${seconds} s per run, best of ${rounds} rounds, node ${process.version}`,
+  );
+  console.log('| mode | requests/s | p50 ms | p99 ms | non-2xx | errors |');
+  console.log('|---|---|---|---|---|---|');
+  for (const f of best.values()) {
+    console.log(
+      `| ${f.mode} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.non2xx} | ${f.errors} |`,
+    );
+  }
+  const minimal = best.get('minimal');
+  for (const f of best.values()) {
+    if (minimal !== undefined && f !== minimal) {
+      console.log(
+        `ratio ${f.mode} / minimal = ${(f.requestsPerSecond / minimal.requestsPerSecond).toFixed(2)} (target ≥ 0.90)`,
+      );
+    }
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
