@@ -24,7 +24,14 @@ import { createIntakeApp } from './adapters/http/intake-app';
 import { applicationModule, postgresModule } from './adapters/inversify/modules';
 import { TOKENS } from './adapters/inversify/tokens';
 import { createLogger } from './adapters/logging';
+import type { Kysely } from 'kysely';
 import { createKysely, createPool, migrateToLatest } from './adapters/postgres/connection';
+import type { Database } from './adapters/postgres/database';
+import {
+  type EmbeddedPostgres,
+  runningEmbeddedPostgres,
+  startEmbeddedPostgres,
+} from './adapters/postgres/embedded-postgres';
 import { CODE_LIST_NAMES } from './domain/notification';
 
 const USAGE = `usage: wsb-gateway <command>
@@ -69,27 +76,67 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function requireDatabaseUrl(config: Configuration): string {
-  if (config.databaseUrl === undefined) {
-    throw new ConfigurationError(['DATABASE_URL is required (postgres://user@host:port/database)']);
+interface OpenDatabase {
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/**
+ * The outbox database: the server at DATABASE_URL, or without it the embedded PGlite in DATA_DIR —
+ * started by this process, or, when another gateway process already runs it, reached over its socket.
+ */
+async function openDatabase(
+  config: Configuration,
+  logger: Logger,
+  purpose: string,
+  poolSize = config.dbPoolSize,
+): Promise<OpenDatabase> {
+  let connectionString = config.databaseUrl;
+  let embedded: EmbeddedPostgres | undefined;
+  let connectionTimeoutMs = config.dbConnectTimeoutMs;
+  if (connectionString === undefined) {
+    connectionString = await runningEmbeddedPostgres(config.dataDir);
+    if (connectionString === undefined) {
+      if (config.nodeEnv === 'production') {
+        throw new ConfigurationError([
+          'DATABASE_URL is required when NODE_ENV=production (the embedded database is for trying the gateway out)',
+        ]);
+      }
+      embedded = await startEmbeddedPostgres(config.dataDir, poolSize + 8);
+      connectionString = embedded.connectionString;
+      logger.warn(
+        { dataDir: config.dataDir },
+        'EMBEDDED DATABASE: no DATABASE_URL, using PGlite in the data folder. Fine for trying the gateway out; set DATABASE_URL for real use.',
+      );
+    }
+    // PGlite runs one statement at a time: connections queue behind open transactions.
+    connectionTimeoutMs = Math.max(connectionTimeoutMs, 30_000);
   }
-  return config.databaseUrl;
+  const db = createKysely(
+    createPool({
+      connectionString,
+      poolSize,
+      connectionTimeoutMs,
+      applicationName: `wsb-gateway ${purpose}`,
+    }),
+  );
+  return {
+    db,
+    close: async () => {
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
 }
 
 async function migrate(config: Configuration, logger: Logger): Promise<number> {
-  const pool = createPool({
-    connectionString: requireDatabaseUrl(config),
-    poolSize: 2,
-    connectionTimeoutMs: config.dbConnectTimeoutMs,
-    applicationName: 'wsb-gateway migrate',
-  });
-  const db = createKysely(pool);
+  const { db, close } = await openDatabase(config, logger, 'migrate', 2);
   try {
     const applied = await migrateToLatest(db);
     logger.info({ applied }, applied.length === 0 ? 'database schema is up to date' : 'migrations applied');
     return 0;
   } finally {
-    await db.destroy();
+    await close();
   }
 }
 
@@ -143,13 +190,7 @@ async function printToken(config: Configuration, args: readonly string[]): Promi
 }
 
 async function serve(config: Configuration, logger: Logger): Promise<number> {
-  const pool = createPool({
-    connectionString: requireDatabaseUrl(config),
-    poolSize: config.dbPoolSize,
-    connectionTimeoutMs: config.dbConnectTimeoutMs,
-    applicationName: 'wsb-gateway serve',
-  });
-  const db = createKysely(pool);
+  const { db, close } = await openDatabase(config, logger, 'serve');
   await migrateToLatest(db);
 
   const codeLists = await loadCodeLists(config.codeListsFile);
@@ -187,7 +228,7 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
-  await db.destroy();
+  await close();
   logger.info('intake stopped');
   return 0;
 }
