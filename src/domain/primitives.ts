@@ -27,7 +27,7 @@ export type Uuid = t.TypeOf<typeof Uuid>;
 
 // ISO 8601 calendar date and time: seconds and fraction optional, offset optional.
 const DATE_TIME_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 
 export interface DateTimeBrand {
   readonly DateTime: unique symbol;
@@ -57,7 +57,9 @@ export function parseDateTime(text: string): Date | undefined {
   const hour = Number(h);
   const minute = Number(mi);
   const second = s === undefined ? 0 : Number(s);
-  const millis = frac === undefined ? 0 : Math.floor(Number(`0.${frac}`) * 1000);
+  // Truncated to milliseconds from the digits: RFC 3339 allows any number of them (.NET sends 7), and
+  // going through a float would round .9999999999999999999 up into the next second.
+  const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const wallClockAsUtc = Date.UTC(year, month - 1, day, hour, minute, second, millis);

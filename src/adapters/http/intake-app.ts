@@ -8,6 +8,7 @@ import type { MessageKind } from '../../domain/notification';
 import { isRequestId, parseRequestId, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
 import type { Authenticator, Principal } from '../auth/jwt-authenticator';
 import { WRITE_SCOPE } from '../auth/jwt-authenticator';
+import { createDocumentationRouter } from './documentation-router';
 import { problems, sendProblem } from './problem';
 
 export interface IntakeAppOptions {
@@ -115,6 +116,7 @@ export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
       },
     );
   }
+  app.use(createDocumentationRouter().routes());
   app.use(router.routes());
   app.use(async (ctx: Context, next: Next) => {
     await next();

@@ -1,0 +1,312 @@
+import * as t from 'io-ts';
+import { FEJL } from '../../domain/errors';
+import {
+  CODE_LIST_OF_FIELD,
+  type CodeField,
+  DispatchGdprDeletedNotificationRequestDto,
+  SendOrdningsnotifikationRequestDto,
+} from '../../domain/notification';
+import { CODE_MAX, CODE_MIN } from '../../domain/primitives';
+import { REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
+import { WRITE_SCOPE } from '../auth/jwt-authenticator';
+
+/**
+ * The OpenAPI 3.1 description of the intake, derived from the io-ts codecs so that it cannot say
+ * something the gateway does not do. Only the prose is written by hand: the Danish descriptions
+ * are STAR's, copied from the source document (webservicebesked-service-v1.txt).
+ */
+
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** STAR's descriptions, by property name (a name means the same in both DTOs). */
+export const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [REQUEST_ID_HEADER]:
+    "Unikt id for requestet (typisk guid). Hvis api'et modtager samme requestId mere end én gang returneres http status kode 412. Max længde for id'et er 46 chars",
+  // Sic: the source document gives this description for the request body of SendOrdningsnotifikation.
+  SendOrdningsnotifikationRequestDto: 'Dto for Nytteindsats bevilling',
+  eksternIdentifier: 'Identifikation på det data entitet beskeden vedrører',
+  jobCenterKode: 'Jobcenterkode på det jobcenter som ejer entiteten',
+  erOprettelse: 'Fortæller om entiten er oprettet eller redigeret',
+  registreringsDato: 'Tidspunkt for registreringen',
+  ansvarligMedarbejderEmail:
+    'Angives hvis en jobcentermedarbejder/anden aktør er sat ansvarlig på ansøgningen. Der angives E-mailadresse på den bruger, der er sat ansvarlig og kan matches til bruger i KSS løsning.',
+  cvrNummer: 'CVR-nummer på virksomhed som sagen er oprettet på.',
+  pNummer: 'P-nummer på virksomhed som sagen er oprettet på.',
+  cprNummer: 'Angives hvis sagen er knyttet til en borger.',
+  vitasDybtLink: 'Dybt link til sagen i Vitas. Linket vil sende brugeren til den præcise sagsakt i Vitas.',
+  vitasSagsId:
+    'ID-nummer på sagen i VITAS, det sagsnummer der indeholder ansøgning, bevillingen og evt. forlængelse/ophør.',
+  cprNumre: 'CPR-numre på borgere, der er knyttet til sagen.',
+  slettedeExternalIdentifiers: 'Id på de slettede elementer i sagen.',
+};
+
+const OPERATION_SUMMARY = 'Skriver en wsb til RabbitMQ';
+
+/** The schema of each leaf codec, by the codec's name. */
+const LEAF_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  NonEmptyString: { type: 'string', minLength: 1 },
+  Uuid: { type: 'string', format: 'uuid' },
+  DateTime: {
+    type: 'string',
+    format: 'date-time',
+    description:
+      'ISO 8601. Uden offset eller Z læses tidspunktet som dansk tid (Europe/Copenhagen). / Without an offset or Z the time is read as Danish local time.',
+  },
+  Code: {
+    oneOf: [
+      { type: 'integer', minimum: CODE_MIN, maximum: CODE_MAX },
+      { type: 'string', pattern: '^[0-9]{1,8}$' },
+    ],
+    description: `Kode fra STAR-kodeliste (CodeListItemIdentifierType, ${CODE_MIN}–${CODE_MAX}). A string of digits is accepted and normalised to the integer.`,
+  },
+  string: { type: 'string' },
+  boolean: { type: 'boolean' },
+  null: { type: 'null' },
+};
+
+type RequestCodec =
+  typeof SendOrdningsnotifikationRequestDto | typeof DispatchGdprDeletedNotificationRequestDto;
+
+class SchemaBuilder {
+  readonly components: Record<string, JsonSchema> = {};
+
+  /** The schema of a codec; a named `t.exact` object becomes a component and is referenced. */
+  schemaOf(codec: t.Mixed, propertyName?: string): JsonSchema {
+    if (codec instanceof t.ExactType) {
+      const name = codec.name;
+      if (this.components[name] === undefined) {
+        this.components[name] = {}; // reserved first: a codec that refers to itself must not loop
+        const description = DESCRIPTIONS[name];
+        this.components[name] = {
+          ...this.objectSchema(codec.type as t.Mixed),
+          ...(description !== undefined ? { description } : {}),
+        };
+      }
+      return { $ref: `#/components/schemas/${name}` };
+    }
+    if (
+      codec instanceof t.InterfaceType ||
+      codec instanceof t.PartialType ||
+      codec instanceof t.IntersectionType
+    ) {
+      return this.objectSchema(codec);
+    }
+    if (codec instanceof t.UnionType) return this.unionSchema(codec.types as t.Mixed[], propertyName);
+    if (codec instanceof t.ArrayType) return { type: 'array', items: this.schemaOf(codec.type as t.Mixed) };
+    const leaf = LEAF_SCHEMAS[codec.name];
+    if (leaf === undefined) throw new Error(`no OpenAPI schema for codec ${codec.name}`);
+    return leaf;
+  }
+
+  private objectSchema(codec: t.Mixed): JsonSchema {
+    const properties: Record<string, JsonSchema> = {};
+    const required: string[] = [];
+    const collect = (c: t.Mixed): void => {
+      if (c instanceof t.IntersectionType) {
+        for (const member of c.types as t.Mixed[]) collect(member);
+      } else if (c instanceof t.InterfaceType || c instanceof t.PartialType) {
+        for (const [key, property] of Object.entries(c.props as Record<string, t.Mixed>)) {
+          properties[key] = this.propertySchema(key, property);
+          if (c instanceof t.InterfaceType) required.push(key);
+        }
+      } else if (c instanceof t.ExactType) {
+        collect(c.type as t.Mixed);
+      } else {
+        throw new Error(`no OpenAPI object schema for codec ${c.name}`);
+      }
+    };
+    collect(codec);
+    // Unknown properties are ignored (dropped), not refused, so additionalProperties stays open.
+    return { type: 'object', required, properties };
+  }
+
+  private propertySchema(name: string, codec: t.Mixed): JsonSchema {
+    const schema = this.schemaOf(codec, name);
+    const ownDescription = typeof schema.description === 'string' ? schema.description : undefined;
+    const description =
+      [DESCRIPTIONS[name], ownDescription].filter((d) => d !== undefined).join(' — ') || undefined;
+    const codeList = name in CODE_LIST_OF_FIELD ? CODE_LIST_OF_FIELD[name as CodeField] : undefined;
+    return {
+      ...schema,
+      ...(codeList !== undefined ? { 'x-codeList': codeList } : {}),
+      ...(description !== undefined ? { description } : {}),
+    };
+  }
+
+  /** `X | null` becomes `type: [X, 'null']` (or a `null` branch of a oneOf); other unions a oneOf. */
+  private unionSchema(members: t.Mixed[], propertyName?: string): JsonSchema {
+    const nonNull = members.filter((m) => !(m instanceof t.NullType));
+    if (nonNull.length === members.length || nonNull.length !== 1) {
+      return { oneOf: members.map((m) => this.schemaOf(m, propertyName)) };
+    }
+    const inner = this.schemaOf(nonNull[0] as t.Mixed, propertyName);
+    if (typeof inner.type === 'string') return { ...inner, type: [inner.type, 'null'] };
+    if (Array.isArray(inner.oneOf))
+      return { ...inner, oneOf: [...(inner.oneOf as unknown[]), { type: 'null' }] };
+    return { oneOf: [inner, { type: 'null' }] };
+  }
+}
+
+const problemSchema: JsonSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details with STAR’s fejlkode/fejltekst where one exists.',
+  required: ['type', 'title', 'status', 'detail'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    fejlkode: { type: 'integer', description: 'STAR’s numeric error code, e.g. 1014, 1012, 4575.' },
+    fejltekst: { type: 'string' },
+    requestId: { type: 'string', description: 'The x-requestId of the request, when it was well-formed.' },
+    errors: {
+      type: 'array',
+      description: 'Every violation found, one per JSON path. Never contains a value from the request.',
+      items: {
+        type: 'object',
+        required: ['path', 'fejlkode', 'message'],
+        properties: {
+          path: {
+            type: 'string',
+            examples: ['ordningsnotifikation.body.cvrNummer', 'gdprSlettetNotifikation.body.cprNumre[2]'],
+          },
+          fejlkode: {
+            type: 'integer',
+            enum: [
+              FEJL.invalidMessage.fejlkode,
+              FEJL.invalidCodeListValue.fejlkode,
+              FEJL.expiredCodeListValue.fejlkode,
+            ],
+            description: `${FEJL.invalidMessage.fejlkode} ${FEJL.invalidMessage.fejltekst}; ${FEJL.invalidCodeListValue.fejlkode} ${FEJL.invalidCodeListValue.fejltekst}; ${FEJL.expiredCodeListValue.fejlkode} ${FEJL.expiredCodeListValue.fejltekst}`,
+          },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+
+/** Fictitious request bodies: no value is anyone's. */
+export const REQUEST_EXAMPLES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  SendOrdningsnotifikationRequestDto: {
+    ordningsnotifikation: {
+      eksternIdentifier: '3f2b8a4e-1c2d-4e5f-9a8b-7c6d5e4f3a2b',
+      jobCenterKode: '10101',
+      erOprettelse: true,
+      registreringsDato: '2025-03-01T10:15:30+01:00',
+      body: {
+        ansvarligMedarbejderEmail: 'sagsbehandler@jobcenter.example',
+        jobtilbud: 1,
+        myndighedsomraade: 2,
+        virksomhedsordningSkabelon: 3,
+        virksomhedsordningSubskabelon: 4,
+        ansoegningStatus: 5,
+        bevillingsstatus: null,
+        cvrNummer: '12345678',
+        pNummer: '1234567890',
+        cprNummer: '0101010000',
+        vitasDybtLink: 'https://vitas.example/sag/4711',
+      },
+    },
+  },
+  DispatchGdprDeletedNotificationRequestDto: {
+    gdprSlettetNotifikation: {
+      eksternIdentifier: '9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d',
+      jobCenterKode: '10101',
+      registreringsDato: '2025-03-02T08:00:00Z',
+      body: {
+        vitasSagsId: 'VITAS-2025-000001',
+        virksomhedsordningSkabelon: 3,
+        cprNumre: ['0101010000', '0202020000'],
+        slettedeExternalIdentifiers: ['3f2b8a4e-1c2d-4e5f-9a8b-7c6d5e4f3a2b'],
+      },
+    },
+  },
+};
+
+const problemResponse = (description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers !== undefined ? { headers } : {}),
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+function operation(codec: RequestCodec, builder: SchemaBuilder, operationId: string) {
+  const example = REQUEST_EXAMPLES[codec.name];
+  return {
+    operationId,
+    summary: OPERATION_SUMMARY,
+    security: [{ bearer: [WRITE_SCOPE] }],
+    parameters: [{ $ref: '#/components/parameters/RequestId' }],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: builder.schemaOf(codec),
+          ...(example !== undefined
+            ? { examples: { fiktivt: { summary: 'Fiktive data', value: example } } }
+            : {}),
+        },
+      },
+    },
+    responses: {
+      '200': { description: 'Intet output: the notification and its requestId are committed to the outbox.' },
+      '400': problemResponse(
+        `${FEJL.invalidMessage.fejlkode} ${FEJL.invalidMessage.fejltekst}: x-requestId or body invalid; every violation in errors.`,
+      ),
+      '401': problemResponse(`${FEJL.logonFailed.fejlkode} ${FEJL.logonFailed.fejltekst}`, {
+        'WWW-Authenticate': { schema: { type: 'string' } },
+      }),
+      '403': problemResponse(`${FEJL.notAuthorized.fejlkode} ${FEJL.notAuthorized.fejltekst}`),
+      '412': problemResponse('The x-requestId has been used before; nothing was written.'),
+      '413': problemResponse('The body is larger than the limit.'),
+      '415': problemResponse('The body is not application/json.'),
+      '503': problemResponse('The outbox database is unreachable; nothing was accepted.', {
+        'Retry-After': { schema: { type: 'integer' } },
+      }),
+    },
+  };
+}
+
+export function buildOpenApiDocument(): JsonSchema {
+  const builder = new SchemaBuilder();
+  const paths = {
+    '/v1/Webservicebesked/SendOrdningsnotifikation': {
+      post: operation(SendOrdningsnotifikationRequestDto, builder, 'SendOrdningsnotifikation'),
+    },
+    '/v1/Webservicebesked/SendGdprSlettetNotifikation': {
+      post: operation(DispatchGdprDeletedNotificationRequestDto, builder, 'SendGdprSlettetNotifikation'),
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Virksomhedsordning.WebservicebeskedService',
+      version: '1 (2025-2)',
+      description:
+        'wsb-gateway: the two Webservicebesked endpoints. Accepted notifications are stored in a transactional outbox and published to RabbitMQ.',
+    },
+    paths,
+    components: {
+      schemas: { ...builder.components, Problem: problemSchema },
+      parameters: {
+        RequestId: {
+          name: REQUEST_ID_HEADER,
+          in: 'header',
+          required: true,
+          description: DESCRIPTIONS[REQUEST_ID_HEADER],
+          schema: { type: 'string', minLength: 1, maxLength: REQUEST_ID_MAX_LENGTH },
+        },
+      },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: `OAuth2 bearer token (JWT) with the scope ${WRITE_SCOPE}.`,
+        },
+      },
+    },
+  };
+}
+
+export const OPENAPI_DOCUMENT: JsonSchema = buildOpenApiDocument();

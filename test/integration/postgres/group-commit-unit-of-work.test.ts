@@ -1,0 +1,69 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import {
+  BatchDeadlockError,
+  GroupCommitUnitOfWork,
+} from '../../../src/adapters/postgres/group-commit-unit-of-work';
+import { outboxMessage } from '../../support/outbox-contract';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+/** What only group commit has: works of one batch waiting for each other's requestIds. */
+describe('adapters/postgres/GroupCommitUnitOfWork', () => {
+  let database: TestDatabase;
+  let unitOfWork: GroupCommitUnitOfWork;
+  const batchSizes: number[] = [];
+
+  before(async () => {
+    database = await createTestDatabase('wsb_group_commit');
+  });
+  after(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    await sql`truncate outbox`.execute(database.db);
+    batchSizes.length = 0;
+    unitOfWork = new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 1 }, (n) =>
+      batchSizes.push(n),
+    );
+  });
+
+  const requestIds = async () =>
+    (await database.db.selectFrom('outbox').select('request_id').orderBy('request_id').execute()).map(
+      (r) => r.request_id,
+    );
+
+  it('lets a work wait for a requestId held by another work of its batch, which then succeeds', async () => {
+    const [, first, second] = await Promise.all([
+      unitOfWork.run(() => delay(20)),
+      unitOfWork.run(async ({ outbox }) => {
+        const outcome = await outbox.append(outboxMessage('gc-wait-ok'));
+        await delay(30);
+        return outcome;
+      }),
+      unitOfWork.run(({ outbox }) => outbox.append(outboxMessage('gc-wait-ok'))),
+    ]);
+    expect(batchSizes).to.deep.equal([1, 2]);
+    expect([first, second]).to.deep.equal(['appended', 'duplicate-request-id']);
+    expect(await requestIds()).to.deep.equal(['gc-wait-ok']);
+  });
+
+  it('breaks a cycle of works waiting for each other by failing one append, like a deadlock', async () => {
+    const results = await Promise.allSettled([
+      unitOfWork.run(() => delay(20)),
+      unitOfWork.run(async ({ outbox }) => {
+        await outbox.append(outboxMessage('gc-cycle-a'));
+        return outbox.append(outboxMessage('gc-cycle-b'));
+      }),
+      unitOfWork.run(async ({ outbox }) => {
+        await outbox.append(outboxMessage('gc-cycle-b'));
+        return outbox.append(outboxMessage('gc-cycle-a'));
+      }),
+    ]);
+    expect(batchSizes).to.deep.equal([1, 2]);
+    expect(results[1]).to.deep.equal({ status: 'fulfilled', value: 'appended' });
+    expect(results[2]?.status).to.equal('rejected');
+    expect((results[2] as PromiseRejectedResult).reason).to.be.instanceOf(BatchDeadlockError);
+    expect(await requestIds()).to.deep.equal(['gc-cycle-a', 'gc-cycle-b']);
+  });
+});
