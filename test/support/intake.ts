@@ -19,6 +19,7 @@ export async function startIntake(options: {
   authenticator: Authenticator;
   codeLists?: CodeLists;
   bodyLimitBytes?: number;
+  onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
 }): Promise<RunningIntake> {
   const app = createIntakeApp({
     acceptNotification: new AcceptNotification(
@@ -32,6 +33,7 @@ export async function startIntake(options: {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryAfterSeconds: 5,
+    ...(options.onRequestFinished !== undefined ? { onRequestFinished: options.onRequestFinished } : {}),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
