@@ -5,6 +5,8 @@ import { RedactPayloads } from '../../../src/application/redact-payloads';
 import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';
+import { RedactionRunner } from '../../../src/adapters/system/redaction-runner';
+import pino from 'pino';
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { metricValue } from '../../support/metrics';
 import { accept, deliver, payloadOf, truncateOutbox } from '../../support/outbox-rows';
@@ -187,6 +189,26 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
       });
       expect(action?.details).to.include({ retention: 1, gdpr: 0 });
       expect(JSON.stringify(action?.details)).to.not.include(CPR_A);
+    });
+  });
+
+  describe('the periodic runner the relay runs', () => {
+    it('sweeps every interval until stopped', async () => {
+      const runner = new RedactionRunner(redact, 30, pino({ level: 'silent' }));
+      runner.start(0);
+      try {
+        const id = await ordning(ENTITY_X, CPR_A);
+        await deliver(database.db, id, new Date(Date.now() - 31 * DAY));
+        const deadline = Date.now() + 5000;
+        while (!(await redacted(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(await redacted(id)).to.equal(true);
+      } finally {
+        await runner.stop();
+      }
+      const after = await ordning(ENTITY_Y, CPR_A);
+      await deliver(database.db, after, new Date(Date.now() - 31 * DAY));
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await redacted(after), 'no sweep after stop()').to.equal(false);
     });
   });
 });
