@@ -1,30 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
+import { documentedQueries, withVariables } from '../../support/audit-queries';
 import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { accept, deliver } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const ENTITY = '3f2b8a4e-1c2d-4e5f-9a8b-7c6d5e4f3a2b';
-
-/** The ```sql blocks of docs/auditing.md that start with "-- Query:". */
-export function documentedQueries(): Array<{ title: string; sql: string }> {
-  const markdown = readFileSync(join(__dirname, '../../../docs/auditing.md'), 'utf8');
-  return [...markdown.matchAll(/```sql\n(-- Query: ([^\n]*)\n[\s\S]*?)```/g)].map((m) => ({
-    title: m[2] ?? '',
-    sql: m[1] ?? '',
-  }));
-}
-
-function withVariables(sql: string, variables: Record<string, string>): string {
-  return sql.replace(/:'([a-z_]+)'/g, (_, name: string) => {
-    const value = variables[name];
-    if (value === undefined) throw new Error(`documented query uses :'${name}', which the test does not set`);
-    return pg.Client.prototype.escapeLiteral(value);
-  });
-}
 
 describe('the auditor role wsb_auditor and the documented audit queries', () => {
   let database: TestDatabase;
