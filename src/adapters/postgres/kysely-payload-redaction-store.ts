@@ -26,7 +26,9 @@ function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
 /**
  * Message ids of the Ordningsnotifikation rows received before the GDPR notification `erasureId`
  * that it names: its own entity, its slettedeExternalIdentifiers, or a CPR number in its cprNumre.
- * Only rows that still hold a payload. Two arms so that each uses its index.
+ * Only rows that still hold a payload. Two arms so that each uses its index; `= any (array(…))`
+ * rather than `in (select …)`, which PostgreSQL 15 turned into a hash join over the whole table
+ * (2.3 s instead of under a millisecond at a million rows, see bench/growth.ts).
  */
 function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ message_id: string }> {
   const status = deliveryCondition(delivery);
@@ -45,12 +47,12 @@ function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ mes
       select c from g, jsonb_array_elements_text(coalesce(g.body -> 'cprNumre', '[]'::jsonb)) c where c <> ''
     )
     select m.message_id from outbox m
-     where m.ekstern_identifier in (select id from entities)
+     where m.ekstern_identifier = any (array(select id from entities))
        and m.message_type = 'Ordningsnotifikation' and m.payload is not null
        and m.seq < (select seq from g) ${status}
     union
     select m.message_id from outbox m
-     where (m.payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer') in (select c from cprs)
+     where (m.payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer') = any (array(select c from cprs))
        and m.message_type = 'Ordningsnotifikation' and m.payload is not null
        and m.seq < (select seq from g) ${status}`;
 }
