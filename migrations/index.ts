@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as outbox from './0001-outbox';
+import * as operations from './0003-operations';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -7,6 +8,8 @@ import * as outbox from './0001-outbox';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-outbox': outbox,
+  // '0002-…': reserved for the relay.
+  '0003-operations': operations,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
 import type { Server } from 'node:http';
+import { userInfo } from 'node:os';
 import type { Logger } from 'pino';
 import {
   DEVELOPMENT_AUDIENCE,
@@ -20,8 +21,19 @@ import {
 import { parseArguments } from './adapters/cli/arguments';
 import { loadCodeLists } from './adapters/code-list-file';
 import { type Configuration, ConfigurationError, loadConfiguration } from './adapters/config/configuration';
+import { OUTBOX_USAGE, runOutboxCommand } from './adapters/cli/outbox-cli';
+import { createAdminApp, listenAdmin, type ReadinessCheck } from './adapters/http/admin-app';
 import { createIntakeApp } from './adapters/http/intake-app';
-import { applicationModule, postgresModule } from './adapters/inversify/modules';
+import { createPublicServer, listen } from './adapters/http/public-server';
+import {
+  applicationModule,
+  operationsModule,
+  operationsPostgresModule,
+  postgresModule,
+} from './adapters/inversify/modules';
+import { GatewayMetrics } from './adapters/metrics/gateway-metrics';
+import { databaseReadiness } from './adapters/postgres/database-readiness';
+import { KyselyOutboxReadModel } from './adapters/postgres/kysely-outbox-read-model';
 import { TOKENS } from './adapters/inversify/tokens';
 import { createLogger } from './adapters/logging';
 import type { Kysely } from 'kysely';
@@ -39,6 +51,7 @@ const USAGE = `usage: wsb-gateway <command>
 commands:
   serve      HTTP intake (the two Webservicebesked endpoints) into the outbox
   migrate    apply database migrations and exit
+  outbox     operator commands: stats, show, replay, park, redact (wsb-gateway outbox --help)
   token      print a development-mode bearer token (development mode only)
              [--client-id ID] [--scope SCOPE] [--ttl SECONDS]
 
@@ -61,7 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, command);
+  const service = command === 'serve' || command === 'relay' || command === 'start';
+  const logger = createLogger(config.logLevel, command, service ? 1 : 2);
 
   switch (command) {
     case 'token':
@@ -70,6 +84,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return migrate(config, logger);
     case 'serve':
       return serve(config, logger);
+    case 'outbox':
+      return outbox(config, logger, rest);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 2;
@@ -207,6 +223,9 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
   container.bind(TOKENS.Database).toConstantValue(db);
   container.bind(TOKENS.CodeLists).toConstantValue(codeLists);
   container.bind(TOKENS.Authenticator).toConstantValue(await buildAuthenticator(config, logger));
+
+  const metrics = createMetrics(db, logger);
+  container.bind(TOKENS.GatewayMetrics).toConstantValue(metrics);
   container.load(applicationModule, postgresModule);
 
   const app = createIntakeApp({
@@ -215,22 +234,116 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
+    onRequestFinished: metrics.httpRequestFinished,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-  });
+  const server: Server = await listen(createPublicServer(app, config.tls), config.port, config.host);
   server.keepAliveTimeout = 65_000;
   const address = server.address();
-  logger.info({ address }, 'intake listening');
+  logger.info(
+    {
+      address,
+      tls:
+        config.tls === undefined
+          ? 'off'
+          : config.tls.clientCaFile === undefined
+            ? 'on'
+            : 'client certificates required',
+    },
+    'intake listening',
+  );
+  const admin = await startAdmin(config, logger, metrics, [databaseReadiness(db)]);
 
   await waitForShutdownSignal(logger);
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  await closeAdmin(admin);
   await close();
   logger.info('intake stopped');
   return 0;
+}
+
+/** Metrics for one process; the outbox gauges read the database on every scrape. */
+function createMetrics(db: Kysely<Database>, logger: Logger): GatewayMetrics {
+  const readModel = new KyselyOutboxReadModel(db);
+  return new GatewayMetrics({
+    undelivered: () => readModel.undelivered(),
+    onCollectError: (error) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'outbox metrics unavailable',
+      ),
+    processMetrics: true,
+  });
+}
+
+/** The admin port (health, metrics); none when ADMIN_PORT=0. */
+async function startAdmin(
+  config: Configuration,
+  logger: Logger,
+  metrics: GatewayMetrics,
+  readinessChecks: readonly ReadinessCheck[],
+): Promise<Server | undefined> {
+  if (config.adminPort === 0) {
+    logger.info('ADMIN_PORT=0: no health or metrics endpoints');
+    return undefined;
+  }
+  const admin = await listenAdmin(
+    createAdminApp({ metrics, readinessChecks, logger }),
+    config.adminPort,
+    config.host,
+  );
+  logger.info({ address: admin.address() }, 'admin (health, metrics) listening');
+  return admin;
+}
+
+function closeAdmin(admin: Server | undefined): Promise<void> {
+  if (admin === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    admin.close(() => resolve());
+    admin.closeAllConnections();
+  });
+}
+
+/** `wsb-gateway outbox …`: operator commands against the configured database. */
+async function outbox(config: Configuration, logger: Logger, args: readonly string[]): Promise<number> {
+  if (args.length === 0 || args[0] === '--help' || args[0] === 'help') {
+    process.stdout.write(`${OUTBOX_USAGE}\n`);
+    return args.length === 0 ? 2 : 0;
+  }
+  const { db, close } = await openDatabase(config, logger, 'outbox', 2);
+  await migrateToLatest(db);
+  const container = new Container();
+  container.bind(TOKENS.Configuration).toConstantValue(config);
+  container.bind(TOKENS.Database).toConstantValue(db);
+  container.load(applicationModule, operationsModule, operationsPostgresModule);
+  try {
+    return await runOutboxCommand(
+      args,
+      {
+        stats: container.get(TOKENS.ReportOutboxStatistics),
+        show: container.get(TOKENS.ShowOutboxMessage),
+        replay: container.get(TOKENS.ReplayOutboxMessages),
+        park: container.get(TOKENS.ParkOutboxMessage),
+        redact: container.get(TOKENS.RedactPayloads),
+      },
+      { out: (text) => process.stdout.write(`${text}\n`), err: (text) => process.stderr.write(`${text}\n`) },
+      operatingSystemUser(),
+    );
+  } finally {
+    await close();
+  }
+}
+
+function operatingSystemUser(): string {
+  const fromEnv = process.env.SUDO_USER ?? process.env.USER ?? process.env.LOGNAME;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
 }
 
 function waitForShutdownSignal(logger: Logger): Promise<void> {

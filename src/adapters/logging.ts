@@ -1,28 +1,32 @@
 import pino, { type Logger } from 'pino';
 
 /**
- * Structured JSON logs on stdout. Redaction is a second line of defence: no code path is meant to
- * log a token, a CPR number or a payload in the first place.
+ * Structured JSON logs: on stdout for the services, on stderr for operator commands (whose stdout
+ * is their output). Redaction is a second line of defence: no code path is meant to log a token, a
+ * CPR number or a payload in the first place.
  */
-export function createLogger(level: string, name: string): Logger {
-  return pino({
-    name,
-    level,
-    base: { service: 'wsb-gateway', component: name },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'authorization',
-        '*.authorization',
-        'payload',
-        '*.payload',
-        'cprNummer',
-        '*.cprNummer',
-        'cprNumre',
-        '*.cprNumre',
-        'token',
-      ],
-      censor: '[redacted]',
+export function createLogger(level: string, name: string, fd: 1 | 2 = 1): Logger {
+  return pino(
+    {
+      name,
+      level,
+      base: { service: 'wsb-gateway', component: name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'authorization',
+          '*.authorization',
+          'payload',
+          '*.payload',
+          'cprNummer',
+          '*.cprNummer',
+          'cprNumre',
+          '*.cprNumre',
+          'token',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    pino.destination({ fd, sync: fd === 2 }),
+  );
 }

@@ -4,7 +4,9 @@ import pino from 'pino';
 import { AcceptNotification } from '../../src/application/accept-notification';
 import type { UnitOfWork } from '../../src/application/ports';
 import type { Authenticator } from '../../src/adapters/auth/jwt-authenticator';
+import type { TlsConfiguration } from '../../src/adapters/config/configuration';
 import { createIntakeApp } from '../../src/adapters/http/intake-app';
+import { createPublicServer, listen } from '../../src/adapters/http/public-server';
 import { randomIds, systemClock } from '../../src/adapters/system/system-clock';
 import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
 
@@ -19,6 +21,9 @@ export async function startIntake(options: {
   authenticator: Authenticator;
   codeLists?: CodeLists;
   bodyLimitBytes?: number;
+  onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
+  /** HTTPS (and client certificates) as `serve` sets them up; baseUrl is then https://. */
+  tls?: TlsConfiguration;
 }): Promise<RunningIntake> {
   const app = createIntakeApp({
     acceptNotification: new AcceptNotification(
@@ -32,13 +37,12 @@ export async function startIntake(options: {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryAfterSeconds: 5,
+    ...(options.onRequestFinished !== undefined ? { onRequestFinished: options.onRequestFinished } : {}),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await listen(createPublicServer(app, options.tls), 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,3 +1,5 @@
+import { accessSync, constants } from 'node:fs';
+
 /**
  * Configuration from environment variables, validated at start with one clear message per bad
  * value. The README's configuration table documents every variable read here.
@@ -22,6 +24,20 @@ export interface Configuration {
   readonly intakeConcurrentBatches: number;
   readonly retryAfterSeconds: number;
   readonly appId: string;
+  /** Days a delivered Ordningsnotifikation keeps its payload (PAYLOAD_RETENTION_DAYS). */
+  readonly payloadRetentionDays: number;
+  /** Seconds between redaction sweeps in the relay (REDACTION_INTERVAL_SECONDS; 0 = no sweeps). */
+  readonly redactionIntervalSeconds: number;
+  readonly redactionBatchSize: number;
+  /** HTTPS on the public port; undefined = plain HTTP (TLS terminated in front of the gateway). */
+  readonly tls: TlsConfiguration | undefined;
+}
+
+export interface TlsConfiguration {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** When set, clients must present a certificate issued by this CA. */
+  readonly clientCaFile: string | undefined;
 }
 
 export type AuthConfiguration =
@@ -92,6 +108,10 @@ export function loadConfiguration(env: Env = process.env): Configuration {
     intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 4, 1, 100),
     retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
     appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
+    payloadRetentionDays: read.integer('PAYLOAD_RETENTION_DAYS', 30, 0, 36_500),
+    redactionIntervalSeconds: read.integer('REDACTION_INTERVAL_SECONDS', 60, 0, 86_400),
+    redactionBatchSize: read.integer('REDACTION_BATCH_SIZE', 500, 1, 10_000),
+    tls: readTls(env, problems),
   };
   if (config.dbPoolSize <= config.intakeConcurrentBatches) {
     problems.push(
@@ -144,6 +164,31 @@ function readAuth(read: EnvReader, env: Env, problems: string[]): AuthConfigurat
     algorithms,
     clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
   };
+}
+
+function readTls(env: Env, problems: string[]): TlsConfiguration | undefined {
+  const file = (name: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+    } catch {
+      problems.push(`${name}: cannot read ${value}`);
+    }
+    return value;
+  };
+  const certFile = file('TLS_CERT_FILE');
+  const keyFile = file('TLS_KEY_FILE');
+  const clientCaFile = file('TLS_CLIENT_CA_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither');
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    if (clientCaFile !== undefined) problems.push('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  return { certFile, keyFile, clientCaFile };
 }
 
 /** `AMQP_QUEUES`: comma-separated `name:bindingKey[:classic|quorum]`; empty (or `none`) declares none. */

@@ -8,6 +8,20 @@ import { InMemoryOutbox } from '../in-memory/in-memory-outbox';
 import type { Database } from '../postgres/database';
 import { GroupCommitUnitOfWork } from '../postgres/group-commit-unit-of-work';
 import { KyselyUnitOfWork } from '../postgres/kysely-unit-of-work';
+import type {
+  OperatorUnitOfWork,
+  OutboxReadModel,
+  PayloadRedactionStore,
+} from '../../application/operations-ports';
+import { ParkOutboxMessage } from '../../application/park-outbox-message';
+import { RedactPayloads } from '../../application/redact-payloads';
+import { ReplayOutboxMessages } from '../../application/replay-outbox-messages';
+import { ReportOutboxStatistics } from '../../application/report-outbox-statistics';
+import { ShowOutboxMessage } from '../../application/show-outbox-message';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { KyselyOperatorUnitOfWork } from '../postgres/kysely-operator-unit-of-work';
+import { KyselyOutboxReadModel } from '../postgres/kysely-outbox-read-model';
+import { KyselyPayloadRedactionStore } from '../postgres/kysely-payload-redaction-store';
 import { randomIds, systemClock } from '../system/system-clock';
 import { TOKENS } from './tokens';
 
@@ -31,15 +45,73 @@ export const postgresModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(TOKENS.IntakeUnitOfWork)
     .toResolvedValue(
-      (db: Kysely<Database>, config: Configuration) =>
+      (db: Kysely<Database>, config: Configuration, metrics: GatewayMetrics | undefined) =>
         config.intakeBatchMax === 1
           ? new KyselyUnitOfWork(db)
-          : new GroupCommitUnitOfWork(db, {
-              maxBatchSize: config.intakeBatchMax,
-              maxConcurrentBatches: config.intakeConcurrentBatches,
-            }),
-      [TOKENS.Database, TOKENS.Configuration],
+          : new GroupCommitUnitOfWork(
+              db,
+              {
+                maxBatchSize: config.intakeBatchMax,
+                maxConcurrentBatches: config.intakeConcurrentBatches,
+              },
+              metrics?.intakeBatch,
+            ),
+      [TOKENS.Database, TOKENS.Configuration, { serviceIdentifier: TOKENS.GatewayMetrics, optional: true }],
     )
+    .inSingletonScope();
+});
+
+/** Operator commands and payload redaction (use cases). Metrics are optional: the CLI has none. */
+export const operationsModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.ReportOutboxStatistics)
+    .toResolvedValue(
+      (outbox: OutboxReadModel) => new ReportOutboxStatistics(outbox),
+      [TOKENS.OutboxReadModel],
+    )
+    .inSingletonScope();
+  bind(TOKENS.ShowOutboxMessage)
+    .toResolvedValue((outbox: OutboxReadModel) => new ShowOutboxMessage(outbox), [TOKENS.OutboxReadModel])
+    .inSingletonScope();
+  bind(TOKENS.ReplayOutboxMessages)
+    .toResolvedValue((uow: OperatorUnitOfWork) => new ReplayOutboxMessages(uow), [TOKENS.OperatorUnitOfWork])
+    .inSingletonScope();
+  bind(TOKENS.ParkOutboxMessage)
+    .toResolvedValue((uow: OperatorUnitOfWork) => new ParkOutboxMessage(uow), [TOKENS.OperatorUnitOfWork])
+    .inSingletonScope();
+  bind(TOKENS.RedactPayloads)
+    .toResolvedValue(
+      (
+        store: PayloadRedactionStore,
+        clock: Clock,
+        uow: OperatorUnitOfWork,
+        config: Configuration,
+        metrics: GatewayMetrics | undefined,
+      ) =>
+        new RedactPayloads(store, clock, metrics ?? { redacted: () => undefined }, uow, {
+          retentionDays: config.payloadRetentionDays,
+          batchSize: config.redactionBatchSize,
+        }),
+      [
+        TOKENS.PayloadRedactionStore,
+        TOKENS.Clock,
+        TOKENS.OperatorUnitOfWork,
+        TOKENS.Configuration,
+        { serviceIdentifier: TOKENS.GatewayMetrics, optional: true },
+      ],
+    )
+    .inSingletonScope();
+});
+
+/** The operations ports in PostgreSQL. */
+export const operationsPostgresModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.OutboxReadModel)
+    .toResolvedValue((db: Kysely<Database>) => new KyselyOutboxReadModel(db), [TOKENS.Database])
+    .inSingletonScope();
+  bind(TOKENS.OperatorUnitOfWork)
+    .toResolvedValue((db: Kysely<Database>) => new KyselyOperatorUnitOfWork(db), [TOKENS.Database])
+    .inSingletonScope();
+  bind(TOKENS.PayloadRedactionStore)
+    .toResolvedValue((db: Kysely<Database>) => new KyselyPayloadRedactionStore(db), [TOKENS.Database])
     .inSingletonScope();
 });
 

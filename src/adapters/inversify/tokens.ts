@@ -3,6 +3,17 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../../application/accept-notification';
 import type { Clock, IdGenerator, UnitOfWork } from '../../application/ports';
+import type {
+  OperatorUnitOfWork,
+  OutboxReadModel,
+  PayloadRedactionStore,
+} from '../../application/operations-ports';
+import type { ParkOutboxMessage } from '../../application/park-outbox-message';
+import type { RedactPayloads } from '../../application/redact-payloads';
+import type { ReplayOutboxMessages } from '../../application/replay-outbox-messages';
+import type { ReportOutboxStatistics } from '../../application/report-outbox-statistics';
+import type { ShowOutboxMessage } from '../../application/show-outbox-message';
+import type { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { CodeLists } from '../../domain/code-lists';
 import type { Authenticator } from '../auth/jwt-authenticator';
 import type { Configuration } from '../config/configuration';
@@ -20,4 +31,14 @@ export const TOKENS = {
   IntakeUnitOfWork: Symbol.for('IntakeUnitOfWork') as ServiceIdentifier<UnitOfWork>,
   Authenticator: Symbol.for('Authenticator') as ServiceIdentifier<Authenticator>,
   AcceptNotification: Symbol.for('AcceptNotification') as ServiceIdentifier<AcceptNotification>,
+  // Operations (issue 4)
+  GatewayMetrics: Symbol.for('GatewayMetrics') as ServiceIdentifier<GatewayMetrics>,
+  OutboxReadModel: Symbol.for('OutboxReadModel') as ServiceIdentifier<OutboxReadModel>,
+  OperatorUnitOfWork: Symbol.for('OperatorUnitOfWork') as ServiceIdentifier<OperatorUnitOfWork>,
+  PayloadRedactionStore: Symbol.for('PayloadRedactionStore') as ServiceIdentifier<PayloadRedactionStore>,
+  ReportOutboxStatistics: Symbol.for('ReportOutboxStatistics') as ServiceIdentifier<ReportOutboxStatistics>,
+  ShowOutboxMessage: Symbol.for('ShowOutboxMessage') as ServiceIdentifier<ShowOutboxMessage>,
+  ReplayOutboxMessages: Symbol.for('ReplayOutboxMessages') as ServiceIdentifier<ReplayOutboxMessages>,
+  ParkOutboxMessage: Symbol.for('ParkOutboxMessage') as ServiceIdentifier<ParkOutboxMessage>,
+  RedactPayloads: Symbol.for('RedactPayloads') as ServiceIdentifier<RedactPayloads>,
 };

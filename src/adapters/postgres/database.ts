@@ -24,6 +24,19 @@ export interface OutboxTable {
   redacted_at: Date | null;
 }
 
+export interface OperatorActionTable {
+  id: Generated<string>;
+  action: 'replay' | 'park' | 'redact';
+  message_id: string | null;
+  request_id: string | null;
+  actor: string;
+  reason: string;
+  at: Generated<Date>;
+  dry_run: boolean;
+  details: ColumnType<Record<string, unknown>, string, string>;
+}
+
 export interface Database {
   outbox: OutboxTable;
+  operator_action: OperatorActionTable;
 }

@@ -1,0 +1,246 @@
+/**
+ * npm run bench:growth — how the outbox behaves as history grows.
+ *
+ * Fills a fresh database with 10 000, then 1 000 000 delivered rows (payload about 1 KB, received
+ * over the last 60 days), plus a steady undelivered set (200 pending, 5 parked), and prints table
+ * and index sizes, the relay's claim query time, the metrics scrape and `outbox stats` queries, the
+ * auditors' documented queries, and payload redaction throughput. Then it replays what the relay
+ * really does — rows inserted pending and updated to delivered — to show the claim query before and
+ * after (auto)vacuum has cleaned the partial indexes.
+ *
+ * BENCH_SIZES=10000,1000000 (default) · BENCH_REPEAT=15 · TEST_POSTGRES_URL as for the tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { KyselyPayloadRedactionStore } from '../src/adapters/postgres/kysely-payload-redaction-store';
+import { UNDELIVERED_SUMMARY_SQL } from '../src/adapters/postgres/kysely-outbox-read-model';
+import { documentedQueries, withVariables } from '../test/support/audit-queries';
+import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
+
+/** The relay's claim query (keep in step with the relay: it may change). */
+export const CLAIM_QUERY = `
+  select message_id from outbox o
+   where status = 'pending' and next_attempt_at <= now()
+     and not exists (select 1 from outbox p
+                      where p.ekstern_identifier = o.ekstern_identifier
+                        and p.status <> 'delivered' and p.seq < o.seq)
+   order by seq
+   limit 500`;
+
+const SIZES = (process.env.BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function timeQuery(
+  pool: pg.Pool,
+  text: string,
+  repeat = REPEAT,
+): Promise<{ median: number; p95: number; rows: number }> {
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < repeat; i++) {
+    const started = process.hrtime.bigint();
+    const result = await pool.query(text);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    rows = result.rowCount ?? 0;
+  }
+  times.sort((a, b) => a - b);
+  return {
+    median: times[Math.floor(times.length / 2)] ?? 0,
+    p95: times[Math.min(times.length - 1, Math.ceil(times.length * 0.95) - 1)] ?? 0,
+    rows,
+  };
+}
+
+const fmt = (t: { median: number; p95: number; rows: number }) =>
+  `median ${t.median.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms (${t.rows} rows)`;
+
+/** Inserts rows [from, to) as delivered, received over the last 60 days in seq order; ~1 KB payload each. */
+async function insertDelivered(pool: pg.Pool, from: number, to: number): Promise<void> {
+  const chunk = 100_000;
+  for (let start = from; start < to; start += chunk) {
+    const end = Math.min(to, start + chunk);
+    await pool.query(
+      `insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode,
+                           registrerings_dato, aendringstype, client_id, received_at, exchange, routing_key,
+                           payload, status, attempts, delivered_at, next_attempt_at)
+       select md5('m' || i)::uuid, 'bench-' || i, 'Ordningsnotifikation', md5('e' || (i / 3))::uuid,
+              lpad(((i % 98) + 101)::text, 3, '0') || '01',
+              ts, case when i % 3 = 0 then 'Oprettelse' else 'Opdatering' end, 'vitas',
+              ts, 'virksomhedsordning.webservicebesked', 'ordningsnotifikation.' || lpad(((i % 98) + 101)::text, 3, '0') || '01',
+              jsonb_build_object('ordningsnotifikation', jsonb_build_object(
+                'eksternIdentifier', md5('e' || (i / 3))::uuid, 'jobCenterKode', '10101', 'erOprettelse', i % 3 = 0,
+                'registreringsDato', ts,
+                'body', jsonb_build_object('cprNummer', lpad((i % 5000000)::text, 10, '0'), 'cvrNummer', '12345678',
+                  'ansvarligMedarbejderEmail', 'sagsbehandler@jobcenter.example', 'jobtilbud', 1,
+                  'vitasDybtLink', 'https://vitas.example/sag/' || i, 'note', repeat(md5(i::text), 24)))),
+              'delivered', 1, ts + interval '200 milliseconds', ts
+         from (select i, now() - interval '60 days' * (1 - i::float8 / $3) as ts
+                 from generate_series($1::bigint, $2::bigint - 1) i) g`,
+      [start, end, to],
+    );
+  }
+}
+
+async function undeliveredSet(pool: pg.Pool): Promise<void> {
+  await pool.query(`delete from outbox where status <> 'delivered'`);
+  await pool.query(
+    `insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode, registrerings_dato,
+                         aendringstype, client_id, received_at, exchange, routing_key, payload, status, attempts)
+     select gen_random_uuid(), 'bench-undelivered-' || i || '-' || $1, 'Ordningsnotifikation',
+            md5('u' || (i / 2))::uuid, '10101', now(), 'Opdatering', 'vitas', now(),
+            'virksomhedsordning.webservicebesked', 'ordningsnotifikation.10101',
+            jsonb_build_object('note', repeat(md5(i::text), 24)),
+            case when i < 5 then 'parked' else 'pending' end, case when i < 5 then 9 else 0 end
+       from generate_series(0, 204) i`,
+    [randomUUID().slice(0, 8)],
+  );
+}
+
+async function sizes(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ total: string; heap: string; indexes: string }>(
+    `select pg_total_relation_size('outbox') as total, pg_relation_size('outbox') as heap,
+            pg_indexes_size('outbox') as indexes`,
+  );
+  const r = rows[0]!;
+  console.log(
+    `  outbox total ${mb(Number(r.total))}, heap ${mb(Number(r.heap))}, indexes ${mb(Number(r.indexes))}`,
+  );
+  const idx = await pool.query<{ name: string; size: string }>(
+    `select indexrelname as name, pg_relation_size(indexrelid) as size from pg_stat_user_indexes
+      where relname = 'outbox' order by 2 desc`,
+  );
+  console.log(`  ${idx.rows.map((i) => `${i.name} ${mb(Number(i.size))}`).join(', ')}`);
+}
+
+async function measure(database: TestDatabase, rows: number): Promise<void> {
+  const pool = database.pool;
+  console.log(`\n## ${rows.toLocaleString('en')} delivered rows (+200 pending, 5 parked)`);
+  await sizes(pool);
+  console.log(`  claim query:            ${fmt(await timeQuery(pool, CLAIM_QUERY))}`);
+  console.log(
+    `  metrics scrape query:   ${fmt(await timeQuery(pool, UNDELIVERED_SUMMARY_SQL.compile(database.db).sql))}`,
+  );
+  console.log(
+    `  stats: blocked entities ${fmt(
+      await timeQuery(
+        pool,
+        `select count(*) from (select distinct on (ekstern_identifier) status, attempts from outbox
+          where status <> 'delivered' order by ekstern_identifier, seq) o where status = 'parked' or attempts > 0`,
+        5,
+      ),
+    )}`,
+  );
+  console.log(
+    `  stats: delivered count  ${fmt(await timeQuery(pool, `select count(*) from outbox where status = 'delivered'`, 3))}`,
+  );
+  const vars = {
+    jobcenter: '10101',
+    from: new Date(Date.now() - 7 * 86_400_000).toISOString(),
+    to: new Date().toISOString(),
+    ekstern_identifier: (await pool.query<{ e: string }>(`select md5('e' || 1000)::uuid::text as e`)).rows[0]!
+      .e,
+    request_id: 'bench-1000',
+    cpr: '0000001000',
+  };
+  for (const q of documentedQueries()) {
+    console.log(
+      `  audit: ${q.title.padEnd(78)} ${fmt(await timeQuery(pool, withVariables(q.sql, vars), 3))}`,
+    );
+  }
+}
+
+async function redactionThroughput(database: TestDatabase, cap: number): Promise<void> {
+  const store = new KyselyPayloadRedactionStore(database.db);
+  const cutoff = new Date(Date.now() - 30 * 86_400_000);
+  let redacted = 0;
+  const started = process.hrtime.bigint();
+  for (;;) {
+    const n = await store.redactExpired(cutoff, 500);
+    redacted += n;
+    if (n < 500 || redacted >= cap) break;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(
+    `  retention redaction: ${redacted} rows in ${seconds.toFixed(1)} s = ${Math.round(redacted / seconds)} rows/s (batches of 500)`,
+  );
+  // A GDPR notification naming one entity and one CPR number among all that history.
+  const gdprId = randomUUID();
+  await database.pool.query(
+    `insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode, registrerings_dato,
+                         aendringstype, client_id, received_at, exchange, routing_key, payload, status, delivered_at)
+     values ($1::uuid, 'bench-gdpr-' || left($1::text, 8), 'GdprSlettetNotifikation', md5('e' || 999990)::uuid, '10101', now(), 'Sletning',
+             'vitas', now(), 'x', 'gdprslettetnotifikation.10101',
+             jsonb_build_object('gdprSlettetNotifikation', jsonb_build_object('eksternIdentifier', md5('e' || 999990)::uuid,
+               'body', jsonb_build_object('cprNumre', jsonb_build_array(lpad('999996', 10, '0')),
+                                          'slettedeExternalIdentifiers', jsonb_build_array(md5('e' || 999991)::uuid)))),
+             'delivered', now())`,
+    [gdprId],
+  );
+  const t0 = process.hrtime.bigint();
+  const targets = await store.redactErasureTargets(gdprId, 500);
+  const own = await store.redactErasure(gdprId);
+  console.log(
+    `  GDPR erasure of one notification: ${targets} earlier rows + own=${own} in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms`,
+  );
+}
+
+/** What the relay really leaves behind: rows inserted pending, then updated to delivered. */
+async function churn(database: TestDatabase, count: number): Promise<void> {
+  const pool = database.pool;
+  console.log(
+    `\n## churn: ${count.toLocaleString('en')} rows inserted pending, then marked delivered (as the relay does)`,
+  );
+  await pool.query(`alter table outbox set (autovacuum_enabled = off)`);
+  await pool.query(
+    `insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode, registrerings_dato,
+                         aendringstype, client_id, received_at, exchange, routing_key, payload)
+     select gen_random_uuid(), 'bench-churn-' || i, 'Ordningsnotifikation', md5('c' || i)::uuid, '10101', now(),
+            'Opdatering', 'vitas', now(), 'x', 'ordningsnotifikation.10101', jsonb_build_object('note', repeat(md5(i::text), 24))
+       from generate_series(1, $1) i`,
+    [count],
+  );
+  await pool.query(
+    `update outbox set status = 'delivered', delivered_at = now() where request_id like 'bench-churn-%'`,
+  );
+  console.log(
+    `  claim query, dead index entries not yet vacuumed: ${fmt(await timeQuery(pool, CLAIM_QUERY))}`,
+  );
+  await pool.query(`vacuum analyze outbox`);
+  console.log(
+    `  claim query, after vacuum:                        ${fmt(await timeQuery(pool, CLAIM_QUERY))}`,
+  );
+  await pool.query(`alter table outbox reset (autovacuum_enabled)`);
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase('wsb_bench_growth');
+  console.log(`# growth bench (database ${database.name}; machine shared, figures noisy)`);
+  try {
+    const server = await database.pool.query<{ v: string }>(`select current_setting('server_version') as v`);
+    console.log(`PostgreSQL ${server.rows[0]!.v}`);
+    let have = 0;
+    for (const size of SIZES) {
+      const started = Date.now();
+      await insertDelivered(database.pool, have, size);
+      have = size;
+      await undeliveredSet(database.pool);
+      await sql`vacuum analyze outbox`.execute(database.db);
+      console.log(
+        `\n(filled to ${size.toLocaleString('en')} rows in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      );
+      await measure(database, size);
+      await redactionThroughput(database, 100_000);
+      await database.pool.query(`vacuum analyze outbox`);
+    }
+    await churn(database, Number(process.env.BENCH_CHURN ?? 100_000));
+  } finally {
+    await database.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

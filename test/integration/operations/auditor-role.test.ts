@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import pg from 'pg';
+import { documentedQueries, withVariables } from '../../support/audit-queries';
+import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
+import { accept, deliver } from '../../support/outbox-rows';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+
+const ENTITY = '3f2b8a4e-1c2d-4e5f-9a8b-7c6d5e4f3a2b';
+
+describe('the auditor role wsb_auditor and the documented audit queries', () => {
+  let database: TestDatabase;
+  let client: pg.Client;
+  let requestId: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    const delivered = await accept(database.db, 'Ordningsnotifikation', ordningsnotifikation());
+    await deliver(database.db, delivered);
+    await accept(database.db, 'Ordningsnotifikation', ordningsnotifikation({}, { cprNummer: '0303030000' }));
+    await accept(database.db, 'GdprSlettetNotifikation', gdprSlettetNotifikation());
+    const row = await database.db
+      .selectFrom('outbox')
+      .select('request_id')
+      .where('message_id', '=', delivered)
+      .executeTakeFirstOrThrow();
+    requestId = row.request_id;
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+
+  after(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  /** Runs `sql` as wsb_auditor; returns the rows or the SQLSTATE of the failure. */
+  async function asAuditor(sql: string): Promise<{ rows?: Array<Record<string, unknown>>; code?: string }> {
+    await client.query('begin');
+    try {
+      await client.query('set local role wsb_auditor');
+      const result = await client.query(sql);
+      return { rows: result.rows as Array<Record<string, unknown>> };
+    } catch (error) {
+      return { code: (error as { code?: string }).code ?? 'unknown' };
+    } finally {
+      await client.query('rollback');
+    }
+  }
+
+  const INSUFFICIENT_PRIVILEGE = '42501';
+
+  it('can read the view outbox_audit, payload included', async () => {
+    const { rows, code } = await asAuditor(
+      'select message_id, status, payload from outbox_audit order by seq',
+    );
+    expect(code).to.equal(undefined);
+    expect(rows).to.have.length(3);
+  });
+
+  it('cannot read the outbox table or the operator log', async () => {
+    expect(await asAuditor('select * from outbox')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+    expect(await asAuditor('select * from operator_action')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+    expect(await asAuditor('select * from kysely_migration')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+  });
+
+  it('cannot insert, update or delete anything, through the view or otherwise, nor create objects', async () => {
+    const writes = [
+      `update outbox_audit set status = 'parked'`,
+      `delete from outbox_audit`,
+      `insert into outbox_audit (message_id) values (gen_random_uuid())`,
+      `update outbox set status = 'parked'`,
+      `delete from outbox`,
+      `insert into operator_action (action, actor, reason) values ('park', 'x', 'y')`,
+      `truncate outbox`,
+      `create table auditor_scratch (x int)`,
+      `create view auditor_view as select 1`,
+    ];
+    for (const sql of writes) {
+      expect(await asAuditor(sql), sql).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+    }
+  });
+
+  it('is a group role: a login role it is granted to reads the view and nothing else', async () => {
+    const login = `wsb_test_auditor_${randomBytes(4).toString('hex')}`;
+    await client.query(`create role ${login} login`);
+    try {
+      await client.query(`grant wsb_auditor to ${login}`);
+      const url = new URL(database.url);
+      url.username = login;
+      const alice = new pg.Client({ connectionString: url.toString() });
+      await alice.connect();
+      try {
+        const { rows } = await alice.query('select count(*)::int as n from outbox_audit');
+        expect(rows[0]).to.deep.equal({ n: 3 });
+        const denied = await alice.query('select 1 from outbox').catch((e: { code?: string }) => e.code);
+        expect(denied).to.equal(INSUFFICIENT_PRIVILEGE);
+      } finally {
+        await alice.end();
+      }
+    } finally {
+      await client.query(`drop owned by ${login}`);
+      await client.query(`drop role ${login}`);
+    }
+  });
+
+  const queries = documentedQueries();
+
+  it('docs/auditing.md documents the expected queries', () => {
+    expect(queries.length).to.be.at.least(5);
+  });
+
+  for (const query of queries) {
+    it(`runs the documented query as wsb_auditor: ${query.title}`, async () => {
+      const sql = withVariables(query.sql, {
+        jobcenter: '10101',
+        from: '2000-01-01',
+        to: '2100-01-01',
+        ekstern_identifier: ENTITY.toUpperCase(),
+        request_id: requestId,
+        cpr: FICTITIOUS_CPR,
+      });
+      const { rows, code } = await asAuditor(sql);
+      expect(code, `SQLSTATE for:\n${sql}`).to.equal(undefined);
+      expect(rows).to.be.an('array');
+    });
+  }
+
+  it('the documented queries find what they should', async () => {
+    const byTitle = (fragment: string) => {
+      const found = queries.find((q) => q.title.includes(fragment));
+      if (found === undefined) throw new Error(`no documented query titled …${fragment}…`);
+      return withVariables(found.sql, {
+        jobcenter: '10101',
+        from: '2000-01-01',
+        to: '2100-01-01',
+        ekstern_identifier: ENTITY.toUpperCase(),
+        request_id: requestId,
+        cpr: FICTITIOUS_CPR,
+      });
+    };
+    expect((await asAuditor(byTitle('one jobcenter'))).rows).to.have.length(3);
+    expect((await asAuditor(byTitle('one entity'))).rows).to.have.length(2);
+    expect((await asAuditor(byTitle('one call'))).rows).to.have.length(1);
+    expect((await asAuditor(byTitle('latency'))).rows).to.have.length(1);
+    expect((await asAuditor(byTitle('one CPR number'))).rows).to.have.length(2);
+  });
+});
