@@ -21,16 +21,21 @@ import { parseArguments } from './adapters/cli/arguments';
 import { loadCodeLists } from './adapters/code-list-file';
 import { type Configuration, ConfigurationError, loadConfiguration } from './adapters/config/configuration';
 import { createIntakeApp } from './adapters/http/intake-app';
-import { applicationModule, postgresModule } from './adapters/inversify/modules';
+import { applicationModule, postgresModule, relayModule } from './adapters/inversify/modules';
 import { TOKENS } from './adapters/inversify/tokens';
 import { createLogger } from './adapters/logging';
 import { createKysely, createPool, migrateToLatest } from './adapters/postgres/connection';
+import { PgListenWakeUp } from './adapters/postgres/pg-listen-wake-up';
+import { PinoRelayObserver } from './adapters/pino-relay-observer';
+import { AmqpMessagePublisher } from './adapters/rabbitmq/amqp-message-publisher';
 import { CODE_LIST_NAMES } from './domain/notification';
 
 const USAGE = `usage: wsb-gateway <command>
 
 commands:
   serve      HTTP intake (the two Webservicebesked endpoints) into the outbox
+  relay      worker: publishes the outbox to RabbitMQ (any number may run at once)
+  start      serve and relay in one process
   migrate    apply database migrations and exit
   token      print a development-mode bearer token (development mode only)
              [--client-id ID] [--scope SCOPE] [--ttl SECONDS]
@@ -62,7 +67,15 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'migrate':
       return migrate(config, logger);
     case 'serve':
-      return serve(config, logger);
+      return runUntilSignal(logger, [await startServe(config, logger)]);
+    case 'relay':
+      return runUntilSignal(logger, [await startRelay(config, logger)]);
+    case 'start': {
+      // The relay first, so the intake's first rows find it ready; stopped last, after intake.
+      const relay = await startRelay(config, logger.child({ component: 'relay' }));
+      const intake = await startServe(config, logger.child({ component: 'serve' }));
+      return runUntilSignal(logger, [intake, relay]);
+    }
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 2;
@@ -142,7 +155,18 @@ async function printToken(config: Configuration, args: readonly string[]): Promi
   return 0;
 }
 
-async function serve(config: Configuration, logger: Logger): Promise<number> {
+/** Something started that must be stopped, in order, on shutdown. */
+interface Running {
+  stop(): Promise<void>;
+}
+
+async function runUntilSignal(logger: Logger, running: readonly Running[]): Promise<number> {
+  await waitForShutdownSignal(logger);
+  for (const r of running) await r.stop();
+  return 0;
+}
+
+async function startServe(config: Configuration, logger: Logger): Promise<Running> {
   const pool = createPool({
     connectionString: requireDatabaseUrl(config),
     poolSize: config.dbPoolSize,
@@ -180,22 +204,82 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
   });
   server.keepAliveTimeout = 65_000;
   const address = server.address();
-  logger.info({ address }, 'intake listening');
+  logger.info({ address, outboxNotify: config.relay.outboxNotify }, 'intake listening');
 
-  await waitForShutdownSignal(logger);
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
+  return {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await db.destroy();
+      logger.info('intake stopped');
+    },
+  };
+}
+
+async function startRelay(config: Configuration, logger: Logger): Promise<Running> {
+  const databaseUrl = requireDatabaseUrl(config);
+  const pool = createPool({
+    connectionString: databaseUrl,
+    // One connection per batch in flight (each holds its claim's transaction), one to spare.
+    poolSize: config.relay.inFlightBatches + 1,
+    connectionTimeoutMs: config.dbConnectTimeoutMs,
+    applicationName: 'wsb-gateway relay',
   });
-  await db.destroy();
-  logger.info('intake stopped');
-  return 0;
+  const db = createKysely(pool);
+  await migrateToLatest(db);
+
+  const publisher = new AmqpMessagePublisher(
+    {
+      url: config.amqpUrl,
+      exchange: config.amqpExchange,
+      queues: config.amqpQueues,
+      appId: config.appId,
+      confirmTimeoutMs: config.relay.confirmTimeoutMs,
+      reconnectBaseMs: config.relay.reconnectBaseMs,
+      reconnectMaxMs: config.relay.reconnectMaxMs,
+      connectionName: `wsb-gateway relay pid ${process.pid}`,
+    },
+    logger,
+  );
+  const wakeUp = new PgListenWakeUp(databaseUrl, logger);
+
+  const container = new Container();
+  container.bind(TOKENS.Configuration).toConstantValue(config);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.RelayDatabase).toConstantValue(db);
+  container.bind(TOKENS.MessagePublisher).toConstantValue(publisher);
+  container.bind(TOKENS.OutboxWakeUp).toConstantValue(wakeUp);
+  container.bind(TOKENS.RelayObserver).toConstantValue(new PinoRelayObserver(logger));
+  container.load(applicationModule, relayModule);
+  const relay = container.get(TOKENS.RelayOutbox);
+
+  publisher.start();
+  wakeUp.start();
+  const stopRelay = new AbortController();
+  const relaying = relay.execute(stopRelay.signal);
+  logger.info(
+    { exchange: config.amqpExchange, batchSize: config.relay.batchSize, inFlight: config.relay.inFlightBatches },
+    'relay started',
+  );
+  return {
+    stop: async () => {
+      // Stop claiming, let the batches in flight get their confirms and settle, then disconnect.
+      stopRelay.abort();
+      await relaying;
+      await publisher.stop();
+      await wakeUp.stop();
+      await db.destroy();
+      logger.info('relay stopped');
+    },
+  };
 }
 
 function waitForShutdownSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      logger.info({ signal }, 'shutting down: finishing requests and publishes in flight');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       resolve();

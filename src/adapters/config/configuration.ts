@@ -22,6 +22,21 @@ export interface Configuration {
   readonly intakeConcurrentBatches: number;
   readonly retryAfterSeconds: number;
   readonly appId: string;
+  readonly relay: RelayConfiguration;
+}
+
+/** The relay worker's knobs; docs/relay.md explains each. */
+export interface RelayConfiguration {
+  readonly batchSize: number;
+  readonly inFlightBatches: number;
+  readonly idlePollMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly confirmTimeoutMs: number;
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+  /** Intake sends one NOTIFY per committed batch so that an idle relay wakes at once. */
+  readonly outboxNotify: boolean;
 }
 
 export type AuthConfiguration =
@@ -92,6 +107,17 @@ export function loadConfiguration(env: Env = process.env): Configuration {
     intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 4, 1, 100),
     retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
     appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
+    relay: {
+      batchSize: read.integer('RELAY_BATCH_SIZE', 500, 1, 10_000),
+      inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 3, 1, 50),
+      idlePollMs: read.integer('RELAY_IDLE_POLL_MS', 10, 1, 600_000),
+      retryBaseMs: read.integer('RELAY_RETRY_BASE_MS', 1000, 1, 3_600_000),
+      retryMaxMs: read.integer('RELAY_RETRY_MAX_MS', 60_000, 1, 86_400_000),
+      confirmTimeoutMs: read.integer('RELAY_CONFIRM_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      reconnectBaseMs: read.integer('AMQP_RECONNECT_BASE_MS', 500, 1, 3_600_000),
+      reconnectMaxMs: read.integer('AMQP_RECONNECT_MAX_MS', 30_000, 1, 3_600_000),
+      outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
+    },
   };
   if (config.dbPoolSize <= config.intakeConcurrentBatches) {
     problems.push(
@@ -200,6 +226,15 @@ class EnvReader {
       return fallback;
     }
     return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name}: "${raw}" is neither true nor false`);
+    return fallback;
   }
 
   oneOf(name: string, fallback: string, allowed: readonly string[]): string {

@@ -3,6 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../../application/accept-notification';
 import type { Clock, IdGenerator, UnitOfWork } from '../../application/ports';
+import type { RelayOutbox } from '../../application/relay-outbox';
+import type {
+  MessagePublisher,
+  OutboxRelayStore,
+  OutboxWakeUp,
+  RelayObserver,
+} from '../../application/relay-ports';
 import type { CodeLists } from '../../domain/code-lists';
 import type { Authenticator } from '../auth/jwt-authenticator';
 import type { Configuration } from '../config/configuration';
@@ -20,4 +27,11 @@ export const TOKENS = {
   IntakeUnitOfWork: Symbol.for('IntakeUnitOfWork') as ServiceIdentifier<UnitOfWork>,
   Authenticator: Symbol.for('Authenticator') as ServiceIdentifier<Authenticator>,
   AcceptNotification: Symbol.for('AcceptNotification') as ServiceIdentifier<AcceptNotification>,
+  /** The relay's own pool: one connection per batch in flight, apart from intake's. */
+  RelayDatabase: Symbol.for('RelayDatabase') as ServiceIdentifier<Kysely<Database>>,
+  OutboxRelayStore: Symbol.for('OutboxRelayStore') as ServiceIdentifier<OutboxRelayStore>,
+  MessagePublisher: Symbol.for('MessagePublisher') as ServiceIdentifier<MessagePublisher>,
+  OutboxWakeUp: Symbol.for('OutboxWakeUp') as ServiceIdentifier<OutboxWakeUp>,
+  RelayObserver: Symbol.for('RelayObserver') as ServiceIdentifier<RelayObserver>,
+  RelayOutbox: Symbol.for('RelayOutbox') as ServiceIdentifier<RelayOutbox>,
 };
