@@ -260,7 +260,11 @@ async function startRelay(config: Configuration, logger: Logger): Promise<Runnin
   const stopRelay = new AbortController();
   const relaying = relay.execute(stopRelay.signal);
   logger.info(
-    { exchange: config.amqpExchange, batchSize: config.relay.batchSize, inFlight: config.relay.inFlightBatches },
+    {
+      exchange: config.amqpExchange,
+      batchSize: config.relay.batchSize,
+      inFlight: config.relay.inFlightBatches,
+    },
     'relay started',
   );
   return {

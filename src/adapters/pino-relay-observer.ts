@@ -34,7 +34,8 @@ export function observeAll(...observers: readonly RelayObserver[]): RelayObserve
   return {
     batchClaimed: (size) => observers.forEach((o) => o.batchClaimed(size)),
     delivered: (count) => observers.forEach((o) => o.delivered(count)),
-    publishFailed: (reason, count, detail) => observers.forEach((o) => o.publishFailed(reason, count, detail)),
+    publishFailed: (reason, count, detail) =>
+      observers.forEach((o) => o.publishFailed(reason, count, detail)),
     confirmLatency: (ms) => observers.forEach((o) => o.confirmLatency(ms)),
     storeFailed: (operation, error, retryInMs) =>
       observers.forEach((o) => o.storeFailed(operation, error, retryInMs)),

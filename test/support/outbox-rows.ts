@@ -31,6 +31,8 @@ export async function insertPendingRows(
 
 /** Entity number and row number from a bulk row's body. */
 export function bulkBody(content: Buffer): { n: number; entity: number } {
-  const parsed = JSON.parse(content.toString('utf8')) as { ordningsnotifikation: { n: number; entity: number } };
+  const parsed = JSON.parse(content.toString('utf8')) as {
+    ordningsnotifikation: { n: number; entity: number };
+  };
   return parsed.ordningsnotifikation;
 }

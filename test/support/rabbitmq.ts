@@ -58,7 +58,10 @@ export class TestConsumer {
 }
 
 /** A short-lived channel for declaring and deleting test topology. */
-export async function withChannel<T>(work: (channel: Channel) => Promise<T>, url = TEST_AMQP_URL): Promise<T> {
+export async function withChannel<T>(
+  work: (channel: Channel) => Promise<T>,
+  url = TEST_AMQP_URL,
+): Promise<T> {
   const connection = await connect(url);
   connection.on('error', () => undefined);
   try {

@@ -8,7 +8,11 @@ import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
 import { AmqpMessagePublisher } from '../../src/adapters/rabbitmq/amqp-message-publisher';
 import { RelayOutbox, type RelaySettings } from '../../src/application/relay-outbox';
-import { type OutboxWakeUp, type RelayObserver, silentRelayObserver } from '../../src/application/relay-ports';
+import {
+  type OutboxWakeUp,
+  type RelayObserver,
+  silentRelayObserver,
+} from '../../src/application/relay-ports';
 import { TEST_AMQP_URL } from './rabbitmq';
 
 export interface RunningRelay {

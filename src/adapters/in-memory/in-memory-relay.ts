@@ -54,7 +54,10 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     for (const row of this.rows) {
       const entity = row.message.eksternIdentifier;
       const eligible =
-        !blocked.has(entity) && row.status === 'pending' && !row.claimed && row.nextAttemptAt.getTime() <= now;
+        !blocked.has(entity) &&
+        row.status === 'pending' &&
+        !row.claimed &&
+        row.nextAttemptAt.getTime() <= now;
       if (row.status !== 'delivered') blocked.add(entity);
       if (eligible && claimed.length < limit) claimed.push(row);
     }

@@ -74,7 +74,10 @@ export class KyselyRelayStore implements OutboxRelayStore {
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
     } catch (error) {
-      await trx.rollback().execute().catch(() => undefined);
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
       throw error;
     }
     if (messages.length === 0) {
@@ -133,7 +136,10 @@ class PostgresClaim implements ClaimedBatch {
       }
       await this.trx.commit().execute();
     } catch (error) {
-      await this.trx.rollback().execute().catch(() => undefined);
+      await this.trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
       throw error;
     }
   }

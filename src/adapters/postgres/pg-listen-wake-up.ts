@@ -65,7 +65,10 @@ export class PgListenWakeUp implements OutboxWakeUp {
   private async listenLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const client = new pg.Client({ connectionString: this.connectionString, application_name: 'wsb-gateway relay listen' });
+      const client = new pg.Client({
+        connectionString: this.connectionString,
+        application_name: 'wsb-gateway relay listen',
+      });
       const lost = new Promise<void>((resolve) => {
         client.on('error', (error) => {
           this.logger.warn({ err: error.message }, 'the LISTEN connection failed; polling meanwhile');

@@ -88,7 +88,11 @@ export class AmqpMessagePublisher implements MessagePublisher {
       const outcome: PublishOutcome =
         current === undefined
           ? { ok: false, reason: 'connection', detail: 'not connected to the broker' }
-          : { ok: false, reason: 'blocked', detail: 'the broker is blocking publishers (connection.blocked)' };
+          : {
+              ok: false,
+              reason: 'blocked',
+              detail: 'the broker is blocking publishers (connection.blocked)',
+            };
       return Promise.resolve(messages.map(() => outcome));
     }
     return new Promise((resolve) => {

@@ -59,9 +59,9 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
       },
     });
     const delivered = async () => {
-      const { rows } = await sql<{ n: string }>`select count(*) as n from outbox where status = 'delivered'`.execute(
-        database.db,
-      );
+      const { rows } = await sql<{
+        n: string;
+      }>`select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
       return Number(rows[0]?.n);
     };
     await until(async () => (await delivered()) >= 500, 60_000, 'a partial drain');
@@ -90,7 +90,9 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     try {
       await consumer.waitFor(24_000, 60_000);
       const ids = await sql<{ message_id: string; n: number }>`
-        select message_id, (payload -> 'ordningsnotifikation' ->> 'n')::int as n from outbox`.execute(database.db);
+        select message_id, (payload -> 'ordningsnotifikation' ->> 'n')::int as n from outbox`.execute(
+        database.db,
+      );
       checkDelivery(consumer.messages, new Map(ids.rows.map((r) => [r.message_id, r.n])));
     } finally {
       await consumer.close();

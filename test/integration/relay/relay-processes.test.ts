@@ -23,7 +23,9 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 
 async function expectedIds(database: TestDatabase): Promise<Map<string, number>> {
   const { rows } = await sql<{ message_id: string; n: number }>`
-    select message_id, (payload -> 'ordningsnotifikation' ->> 'n')::int as n from outbox`.execute(database.db);
+    select message_id, (payload -> 'ordningsnotifikation' ->> 'n')::int as n from outbox`.execute(
+    database.db,
+  );
   return new Map(rows.map((r) => [r.message_id, r.n]));
 }
 

@@ -46,18 +46,33 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
   });
 
   /** Rows written by the intake harness name the default exchange; point them at ours. */
-  const retarget = () => sql`update outbox set exchange = ${exchange} where status = 'pending'`.execute(database.db);
+  const retarget = () =>
+    sql`update outbox set exchange = ${exchange} where status = 'pending'`.execute(database.db);
   const row = async (requestId: string) =>
-    database.db.selectFrom('outbox').selectAll().where('request_id', '=', requestId).executeTakeFirstOrThrow();
+    database.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .executeTakeFirstOrThrow();
 
   it('declares the topology and publishes both kinds with the contract properties and headers', async () => {
     expect(
-      (await post(intake.baseUrl, ORDNINGS_PATH, { token, requestId: 'rl-ord-1', body: ordningsnotifikation() }))
-        .status,
+      (
+        await post(intake.baseUrl, ORDNINGS_PATH, {
+          token,
+          requestId: 'rl-ord-1',
+          body: ordningsnotifikation(),
+        })
+      ).status,
     ).to.equal(200);
     expect(
-      (await post(intake.baseUrl, GDPR_PATH, { token, requestId: 'rl-gdpr-1', body: gdprSlettetNotifikation() }))
-        .status,
+      (
+        await post(intake.baseUrl, GDPR_PATH, {
+          token,
+          requestId: 'rl-gdpr-1',
+          body: gdprSlettetNotifikation(),
+        })
+      ).status,
     ).to.equal(200);
     await retarget();
     relay = startRelayInProcess({
@@ -113,16 +128,18 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
 
   it('leaves an unroutable message pending (last_error says unroutable) until a queue is bound', async () => {
     const body = ordningsnotifikation({ jobCenterKode: '20202' });
-    expect((await post(intake.baseUrl, ORDNINGS_PATH, { token, requestId: 'rl-unroutable-1', body })).status).to.equal(
-      200,
-    );
+    expect(
+      (await post(intake.baseUrl, ORDNINGS_PATH, { token, requestId: 'rl-unroutable-1', body })).status,
+    ).to.equal(200);
     // Only the late queue's key would route it; rebind the test queue away from '#'.
     await withChannel(async (channel) => {
       await channel.unbindQueue(queue, exchange, '#');
       await channel.bindQueue(queue, exchange, 'gdprslettetnotifikation.#');
     });
     await retarget();
-    await until(async () => /^unroutable: no queue is bound/.test((await row('rl-unroutable-1')).last_error ?? ''));
+    await until(async () =>
+      /^unroutable: no queue is bound/.test((await row('rl-unroutable-1')).last_error ?? ''),
+    );
     const pending = await row('rl-unroutable-1');
     expect(pending.status).to.equal('pending');
     expect(pending.attempts).to.be.greaterThan(0);
