@@ -72,8 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runUntilSignal(logger, [await startRelay(config, logger)]);
     case 'start': {
       // The relay first, so the intake's first rows find it ready; stopped last, after intake.
-      const relay = await startRelay(config, logger.child({ component: 'relay' }));
-      const intake = await startServe(config, logger.child({ component: 'serve' }));
+      const relay = await startRelay(config, logger.child({ subsystem: 'relay' }));
+      const intake = await startServe(config, logger.child({ subsystem: 'serve' }));
       return runUntilSignal(logger, [intake, relay]);
     }
     default:
