@@ -34,7 +34,7 @@ import { startRelayInProcess } from '../test/support/relay';
 import { TestIdentityProvider } from '../test/support/tokens';
 
 const BATCH = 500;
-const IN_FLIGHT = 3;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 6);
 const WINDOW = BATCH * IN_FLIGHT;
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
 

@@ -109,7 +109,7 @@ export function loadConfiguration(env: Env = process.env): Configuration {
     appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
     relay: {
       batchSize: read.integer('RELAY_BATCH_SIZE', 500, 1, 10_000),
-      inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 3, 1, 50),
+      inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 6, 1, 50),
       idlePollMs: read.integer('RELAY_IDLE_POLL_MS', 100, 1, 600_000),
       retryBaseMs: read.integer('RELAY_RETRY_BASE_MS', 1000, 1, 3_600_000),
       retryMaxMs: read.integer('RELAY_RETRY_MAX_MS', 60_000, 1, 86_400_000),

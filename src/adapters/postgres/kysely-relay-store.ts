@@ -55,6 +55,10 @@ export class KyselyRelayStore implements OutboxRelayStore {
     const trx = await this.db.startTransaction().execute();
     let messages: RelayMessage[];
     try {
+      // Losing a 'delivered' mark in a database crash only means publishing that message again
+      // under the same messageId (at-least-once), never losing it; so the claim's commit need not
+      // wait for its WAL flush.
+      await sql`set local synchronous_commit = off`.execute(trx);
       // Due pending rows in the order of outbox_pending_due (next_attempt_at, seq); rows waiting
       // out a backoff are not even visited.
       const result = await sql<ClaimedRow>`
