@@ -30,6 +30,7 @@ import {
   operationsModule,
   operationsPostgresModule,
   postgresModule,
+  relayModule,
 } from './adapters/inversify/modules';
 import { GatewayMetrics } from './adapters/metrics/gateway-metrics';
 import { databaseReadiness } from './adapters/postgres/database-readiness';
@@ -44,12 +45,19 @@ import {
   runningEmbeddedPostgres,
   startEmbeddedPostgres,
 } from './adapters/postgres/embedded-postgres';
+import { PgListenWakeUp } from './adapters/postgres/pg-listen-wake-up';
+import { observeAll, PinoRelayObserver } from './adapters/pino-relay-observer';
+import { RedactionRunner } from './adapters/system/redaction-runner';
+import type { RelayObserver } from './application/relay-ports';
+import { AmqpMessagePublisher } from './adapters/rabbitmq/amqp-message-publisher';
 import { CODE_LIST_NAMES } from './domain/notification';
 
 const USAGE = `usage: wsb-gateway <command>
 
 commands:
   serve      HTTP intake (the two Webservicebesked endpoints) into the outbox
+  relay      worker: publishes the outbox to RabbitMQ (any number may run at once)
+  start      serve and relay in one process
   migrate    apply database migrations and exit
   outbox     operator commands: stats, show, replay, park, redact (wsb-gateway outbox --help)
   token      print a development-mode bearer token (development mode only)
@@ -66,7 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let config: Configuration;
   try {
-    config = loadConfiguration();
+    config = loadConfiguration(process.env, { servesHttp: command === 'serve' || command === 'start' });
   } catch (error) {
     if (error instanceof ConfigurationError) {
       process.stderr.write(`${error.message}\n`);
@@ -83,7 +91,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'migrate':
       return migrate(config, logger);
     case 'serve':
-      return serve(config, logger);
+      return runServices(config, logger, { intake: true, relay: false });
+    case 'relay':
+      return runServices(config, logger, { intake: false, relay: true });
+    case 'start':
+      return runServices(config, logger, { intake: true, relay: true });
     case 'outbox':
       return outbox(config, logger, rest);
     default:
@@ -94,6 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 interface OpenDatabase {
   readonly db: Kysely<Database>;
+  readonly connectionString: string;
   close(): Promise<void>;
 }
 
@@ -118,7 +131,8 @@ async function openDatabase(
           'DATABASE_URL is required when NODE_ENV=production (the embedded database is for trying the gateway out)',
         ]);
       }
-      embedded = await startEmbeddedPostgres(config.dataDir, poolSize + 8);
+      // Every pool of this process and of operator commands beside it shares the multiplexer.
+      embedded = await startEmbeddedPostgres(config.dataDir, 64);
       connectionString = embedded.connectionString;
       logger.warn(
         { dataDir: config.dataDir },
@@ -138,6 +152,7 @@ async function openDatabase(
   );
   return {
     db,
+    connectionString,
     close: async () => {
       await db.destroy();
       await embedded?.stop();
@@ -205,7 +220,47 @@ async function printToken(config: Configuration, args: readonly string[]): Promi
   return 0;
 }
 
-async function serve(config: Configuration, logger: Logger): Promise<number> {
+/** Something started that must be stopped, in order, on shutdown. */
+interface Running {
+  readonly readiness: readonly ReadinessCheck[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs intake, relay or both until SIGTERM/SIGINT. One admin port (health of every part, one metrics
+ * registry) per process. The process's own small pool, opened first, serves metrics and readiness
+ * and, without DATABASE_URL, owns the embedded database, so it is closed last.
+ */
+async function runServices(
+  config: Configuration,
+  logger: Logger,
+  parts: { readonly intake: boolean; readonly relay: boolean },
+): Promise<number> {
+  const own = await openDatabase(config, logger, 'admin', 2);
+  await migrateToLatest(own.db);
+  const metrics = createMetrics(own.db, logger);
+  const readiness: ReadinessCheck[] = [databaseReadiness(own.db)];
+  const running: Running[] = [];
+  // The relay first, so the intake's first rows find it ready; stopped last, after intake.
+  if (parts.relay) {
+    const relayLogger = parts.intake ? logger.child({ subsystem: 'relay' }) : logger;
+    const relay = await startRelay(config, relayLogger, metrics);
+    running.unshift(relay);
+    readiness.push(...relay.readiness);
+  }
+  if (parts.intake) {
+    const intakeLogger = parts.relay ? logger.child({ subsystem: 'serve' }) : logger;
+    running.unshift(await startServe(config, intakeLogger, metrics));
+  }
+  const admin = await startAdmin(config, logger, metrics, readiness);
+  await waitForShutdownSignal(logger);
+  for (const r of running) await r.stop();
+  await closeAdmin(admin);
+  await own.close();
+  return 0;
+}
+
+async function startServe(config: Configuration, logger: Logger, metrics: GatewayMetrics): Promise<Running> {
   const { db, close } = await openDatabase(config, logger, 'serve');
   await migrateToLatest(db);
 
@@ -224,7 +279,6 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
   container.bind(TOKENS.CodeLists).toConstantValue(codeLists);
   container.bind(TOKENS.Authenticator).toConstantValue(await buildAuthenticator(config, logger));
 
-  const metrics = createMetrics(db, logger);
   container.bind(TOKENS.GatewayMetrics).toConstantValue(metrics);
   container.load(applicationModule, postgresModule);
 
@@ -248,20 +302,116 @@ async function serve(config: Configuration, logger: Logger): Promise<number> {
           : config.tls.clientCaFile === undefined
             ? 'on'
             : 'client certificates required',
+      outboxNotify: config.relay.outboxNotify,
     },
     'intake listening',
   );
-  const admin = await startAdmin(config, logger, metrics, [databaseReadiness(db)]);
+  return {
+    readiness: [],
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await close();
+      logger.info('intake stopped');
+    },
+  };
+}
 
-  await waitForShutdownSignal(logger);
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-  await closeAdmin(admin);
-  await close();
-  logger.info('intake stopped');
-  return 0;
+async function startRelay(config: Configuration, logger: Logger, metrics: GatewayMetrics): Promise<Running> {
+  // One connection per batch in flight (each holds its claim's transaction), two to spare
+  // (redaction, metrics).
+  const { db, connectionString, close } = await openDatabase(
+    config,
+    logger,
+    'relay',
+    config.relay.inFlightBatches + 2,
+  );
+  await migrateToLatest(db);
+
+  const publisher = new AmqpMessagePublisher(
+    {
+      url: config.amqpUrl,
+      exchange: config.amqpExchange,
+      queues: config.amqpQueues,
+      appId: config.appId,
+      confirmTimeoutMs: config.relay.confirmTimeoutMs,
+      reconnectBaseMs: config.relay.reconnectBaseMs,
+      reconnectMaxMs: config.relay.reconnectMaxMs,
+      connectionName: `wsb-gateway relay pid ${process.pid}`,
+    },
+    logger,
+  );
+  const wakeUp = new PgListenWakeUp(connectionString, logger);
+
+  const container = new Container();
+  container.bind(TOKENS.Configuration).toConstantValue(config);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.RelayDatabase).toConstantValue(db);
+  container.bind(TOKENS.MessagePublisher).toConstantValue(publisher);
+  container.bind(TOKENS.OutboxWakeUp).toConstantValue(wakeUp);
+  container.bind(TOKENS.Database).toConstantValue(db);
+  container.bind(TOKENS.GatewayMetrics).toConstantValue(metrics);
+  container
+    .bind(TOKENS.RelayObserver)
+    .toConstantValue(observeAll(new PinoRelayObserver(logger), metricsRelayObserver(metrics)));
+  container.load(applicationModule, relayModule, operationsModule, operationsPostgresModule);
+  const relay = container.get(TOKENS.RelayOutbox);
+  const redaction = new RedactionRunner(
+    container.get(TOKENS.RedactPayloads),
+    config.redactionIntervalSeconds * 1000,
+    logger,
+  );
+
+  publisher.start();
+  wakeUp.start();
+  const stopRelay = new AbortController();
+  const relaying = relay.execute(stopRelay.signal);
+  if (config.redactionIntervalSeconds > 0) redaction.start();
+
+  logger.info(
+    {
+      exchange: config.amqpExchange,
+      batchSize: config.relay.batchSize,
+      inFlight: config.relay.inFlightBatches,
+    },
+    'relay started',
+  );
+  return {
+    readiness: [
+      {
+        name: 'broker',
+        check: () =>
+          publisher.isReady
+            ? Promise.resolve()
+            : Promise.reject(new Error('not connected to RabbitMQ, or blocked by it')),
+      },
+    ],
+    stop: async () => {
+      // Stop claiming, let the batches in flight get their confirms and settle, then disconnect.
+      stopRelay.abort();
+      await redaction.stop();
+      await relaying;
+      await publisher.stop();
+      await wakeUp.stop();
+      await close();
+      logger.info('relay stopped');
+    },
+  };
+}
+
+/** The relay's reports as Prometheus metrics. */
+function metricsRelayObserver(metrics: GatewayMetrics): RelayObserver {
+  return {
+    batchClaimed: (size) => metrics.relayBatch(size),
+    delivered: (count) => metrics.published(count),
+    // `blocked` (connection.blocked) is a broker-side refusal to accept publishes: a connection reason.
+    publishFailed: (reason, count) =>
+      metrics.publishFailed(reason === 'blocked' ? 'connection' : reason, count),
+    confirmLatency: (ms) => metrics.confirmLatency(ms / 1000),
+    storeFailed: () => undefined,
+  };
 }
 
 /** Metrics for one process; the outbox gauges read the database on every scrape. */
@@ -349,7 +499,7 @@ function operatingSystemUser(): string {
 function waitForShutdownSignal(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      logger.info({ signal }, 'shutting down: finishing requests and publishes in flight');
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       resolve();

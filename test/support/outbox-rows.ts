@@ -52,3 +52,39 @@ export async function payloadOf(db: Kysely<Database>, messageId: string): Promis
 export async function truncateOutbox(db: Kysely<Database>): Promise<void> {
   await sql`truncate outbox, operator_action`.execute(db);
 }
+
+/**
+ * Inserts `count` pending rows straight into the outbox, entity i % entities for the i-th row,
+ * with a payload of about `payloadBytes`. Seq order is i order, so per-entity order is known.
+ */
+export async function insertPendingRows(
+  db: Kysely<Database>,
+  options: { count: number; entities: number; exchange: string; payloadBytes?: number; prefix?: string },
+): Promise<void> {
+  const filler = 'x'.repeat(Math.max(0, (options.payloadBytes ?? 200) - 150));
+  const prefix = options.prefix ?? 'bulk';
+  const chunk = 50_000;
+  for (let start = 0; start < options.count; start += chunk) {
+    const end = Math.min(options.count, start + chunk) - 1;
+    await sql`
+      insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode,
+                          registrerings_dato, aendringstype, client_id, received_at, exchange,
+                          routing_key, payload)
+      select gen_random_uuid(), ${prefix} || '-' || i, 'Ordningsnotifikation',
+             ('00000000-0000-4000-8000-' || lpad((i % ${options.entities})::text, 12, '0'))::uuid,
+             '10101', now(), 'Opdatering', 'bulk-client', now(), ${options.exchange},
+             'ordningsnotifikation.10101',
+             jsonb_build_object('ordningsnotifikation', jsonb_build_object(
+               'n', i, 'entity', i % ${options.entities}, 'filler', ${filler}::text))
+        from generate_series(${start}::int, ${end}::int) as i
+       order by i`.execute(db);
+  }
+}
+
+/** Entity number and row number from a bulk row's body. */
+export function bulkBody(content: Buffer): { n: number; entity: number } {
+  const parsed = JSON.parse(content.toString('utf8')) as {
+    ordningsnotifikation: { n: number; entity: number };
+  };
+  return parsed.ordningsnotifikation;
+}

@@ -31,6 +31,7 @@ export interface Configuration {
   readonly redactionBatchSize: number;
   /** HTTPS on the public port; undefined = plain HTTP (TLS terminated in front of the gateway). */
   readonly tls: TlsConfiguration | undefined;
+  readonly relay: RelayConfiguration;
 }
 
 export interface TlsConfiguration {
@@ -38,6 +39,20 @@ export interface TlsConfiguration {
   readonly keyFile: string;
   /** When set, clients must present a certificate issued by this CA. */
   readonly clientCaFile: string | undefined;
+}
+
+/** The relay worker's knobs; docs/relay.md explains each. */
+export interface RelayConfiguration {
+  readonly batchSize: number;
+  readonly inFlightBatches: number;
+  readonly idlePollMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly confirmTimeoutMs: number;
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+  /** Intake sends one NOTIFY per committed batch so that an idle relay wakes at once. */
+  readonly outboxNotify: boolean;
 }
 
 export type AuthConfiguration =
@@ -83,11 +98,18 @@ const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS);
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfiguration(env: Env = process.env): Configuration {
+/**
+ * `servesHttp`: the command answers VITAS (serve, start), so authentication must be configured in
+ * production; the relay and operator commands need none.
+ */
+export function loadConfiguration(
+  env: Env = process.env,
+  options: { servesHttp: boolean } = { servesHttp: true },
+): Configuration {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
 
-  const auth = readAuth(read, env, problems);
+  const auth = readAuth(read, env, options.servesHttp ? problems : []);
   const config: Configuration = {
     nodeEnv: env.NODE_ENV ?? 'development',
     databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -112,6 +134,17 @@ export function loadConfiguration(env: Env = process.env): Configuration {
     redactionIntervalSeconds: read.integer('REDACTION_INTERVAL_SECONDS', 60, 0, 86_400),
     redactionBatchSize: read.integer('REDACTION_BATCH_SIZE', 500, 1, 10_000),
     tls: readTls(env, problems),
+    relay: {
+      batchSize: read.integer('RELAY_BATCH_SIZE', 500, 1, 10_000),
+      inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 6, 1, 50),
+      idlePollMs: read.integer('RELAY_IDLE_POLL_MS', 100, 1, 600_000),
+      retryBaseMs: read.integer('RELAY_RETRY_BASE_MS', 1000, 1, 3_600_000),
+      retryMaxMs: read.integer('RELAY_RETRY_MAX_MS', 60_000, 1, 86_400_000),
+      confirmTimeoutMs: read.integer('RELAY_CONFIRM_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      reconnectBaseMs: read.integer('AMQP_RECONNECT_BASE_MS', 500, 1, 3_600_000),
+      reconnectMaxMs: read.integer('AMQP_RECONNECT_MAX_MS', 30_000, 1, 3_600_000),
+      outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
+    },
   };
   if (config.dbPoolSize <= config.intakeConcurrentBatches) {
     problems.push(
@@ -245,6 +278,15 @@ class EnvReader {
       return fallback;
     }
     return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name}: "${raw}" is neither true nor false`);
+    return fallback;
   }
 
   oneOf(name: string, fallback: string, allowed: readonly string[]): string {

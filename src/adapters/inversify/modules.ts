@@ -2,11 +2,20 @@ import { ContainerModule } from 'inversify';
 import type { Kysely } from 'kysely';
 import { AcceptNotification } from '../../application/accept-notification';
 import type { Clock, IdGenerator, UnitOfWork } from '../../application/ports';
+import { RelayOutbox } from '../../application/relay-outbox';
+import type {
+  MessagePublisher,
+  OutboxRelayStore,
+  OutboxWakeUp,
+  RelayObserver,
+} from '../../application/relay-ports';
 import type { CodeLists } from '../../domain/code-lists';
 import type { Configuration } from '../config/configuration';
 import { InMemoryOutbox } from '../in-memory/in-memory-outbox';
 import type { Database } from '../postgres/database';
-import { GroupCommitUnitOfWork } from '../postgres/group-commit-unit-of-work';
+import { GroupCommitUnitOfWork, notifyRelayOnCommit } from '../postgres/group-commit-unit-of-work';
+import { KyselyRelayStore } from '../postgres/kysely-relay-store';
+import { OUTBOX_CHANNEL } from '../postgres/pg-listen-wake-up';
 import { KyselyUnitOfWork } from '../postgres/kysely-unit-of-work';
 import type {
   OperatorUnitOfWork,
@@ -55,6 +64,7 @@ export const postgresModule = new ContainerModule(({ bind }) => {
                 maxConcurrentBatches: config.intakeConcurrentBatches,
               },
               metrics?.intakeBatch,
+              config.relay.outboxNotify ? notifyRelayOnCommit(OUTBOX_CHANNEL) : undefined,
             ),
       [TOKENS.Database, TOKENS.Configuration, { serviceIdentifier: TOKENS.GatewayMetrics, optional: true }],
     )
@@ -97,6 +107,43 @@ export const operationsModule = new ContainerModule(({ bind }) => {
         TOKENS.OperatorUnitOfWork,
         TOKENS.Configuration,
         { serviceIdentifier: TOKENS.GatewayMetrics, optional: true },
+      ],
+    )
+    .inSingletonScope();
+});
+
+/**
+ * The relay use case over the outbox in PostgreSQL. The publisher, wake-up and observer are bound
+ * by the composition root, which also owns their start and stop.
+ */
+export const relayModule = new ContainerModule(({ bind }) => {
+  bind(TOKENS.OutboxRelayStore)
+    .toResolvedValue((db: Kysely<Database>) => new KyselyRelayStore(db), [TOKENS.RelayDatabase])
+    .inSingletonScope();
+  bind(TOKENS.RelayOutbox)
+    .toResolvedValue(
+      (
+        store: OutboxRelayStore,
+        publisher: MessagePublisher,
+        wakeUp: OutboxWakeUp,
+        clock: Clock,
+        observer: RelayObserver,
+        config: Configuration,
+      ) =>
+        new RelayOutbox(store, publisher, wakeUp, clock, observer, {
+          batchSize: config.relay.batchSize,
+          maxInFlightBatches: config.relay.inFlightBatches,
+          idlePollMs: config.relay.idlePollMs,
+          retryBaseMs: config.relay.retryBaseMs,
+          retryMaxMs: config.relay.retryMaxMs,
+        }),
+      [
+        TOKENS.OutboxRelayStore,
+        TOKENS.MessagePublisher,
+        TOKENS.OutboxWakeUp,
+        TOKENS.Clock,
+        TOKENS.RelayObserver,
+        TOKENS.Configuration,
       ],
     )
     .inSingletonScope();

@@ -14,6 +14,13 @@ import type { ReplayOutboxMessages } from '../../application/replay-outbox-messa
 import type { ReportOutboxStatistics } from '../../application/report-outbox-statistics';
 import type { ShowOutboxMessage } from '../../application/show-outbox-message';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { RelayOutbox } from '../../application/relay-outbox';
+import type {
+  MessagePublisher,
+  OutboxRelayStore,
+  OutboxWakeUp,
+  RelayObserver,
+} from '../../application/relay-ports';
 import type { CodeLists } from '../../domain/code-lists';
 import type { Authenticator } from '../auth/jwt-authenticator';
 import type { Configuration } from '../config/configuration';
@@ -41,4 +48,11 @@ export const TOKENS = {
   ReplayOutboxMessages: Symbol.for('ReplayOutboxMessages') as ServiceIdentifier<ReplayOutboxMessages>,
   ParkOutboxMessage: Symbol.for('ParkOutboxMessage') as ServiceIdentifier<ParkOutboxMessage>,
   RedactPayloads: Symbol.for('RedactPayloads') as ServiceIdentifier<RedactPayloads>,
+  /** The relay's own pool: one connection per batch in flight, apart from intake's. */
+  RelayDatabase: Symbol.for('RelayDatabase') as ServiceIdentifier<Kysely<Database>>,
+  OutboxRelayStore: Symbol.for('OutboxRelayStore') as ServiceIdentifier<OutboxRelayStore>,
+  MessagePublisher: Symbol.for('MessagePublisher') as ServiceIdentifier<MessagePublisher>,
+  OutboxWakeUp: Symbol.for('OutboxWakeUp') as ServiceIdentifier<OutboxWakeUp>,
+  RelayObserver: Symbol.for('RelayObserver') as ServiceIdentifier<RelayObserver>,
+  RelayOutbox: Symbol.for('RelayOutbox') as ServiceIdentifier<RelayOutbox>,
 };

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type {
   AppendOutcome,
   OutboxMessage,
@@ -15,6 +15,23 @@ export interface GroupCommitSettings {
   readonly maxBatchSize: number;
   /** How many batch transactions may be open at once (each holds one pooled connection). */
   readonly maxConcurrentBatches: number;
+}
+
+/**
+ * Runs inside a batch's transaction, just before its commit, when the batch appended at least one
+ * row; e.g. a `pg_notify` that wakes the relay on commit (see docs/relay.md for what it costs).
+ */
+export interface BatchCommitHook {
+  beforeCommit(trx: Transaction<Database>): Promise<void>;
+}
+
+/** One NOTIFY per committed batch on the channel the relay listens to. */
+export function notifyRelayOnCommit(channel: string): BatchCommitHook {
+  return {
+    beforeCommit: async (trx) => {
+      await sql`select pg_notify(${channel}, '')`.execute(trx);
+    },
+  };
 }
 
 interface QueuedRun {
@@ -52,6 +69,7 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
     private readonly db: Kysely<Database>,
     private readonly settings: GroupCommitSettings,
     private readonly onBatch: (size: number) => void = () => undefined,
+    private readonly commitHook: BatchCommitHook | undefined = undefined,
   ) {}
 
   run<T>(work: (repositories: TransactionalRepositories) => Promise<T>): Promise<T> {
@@ -77,7 +95,11 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
     let outcomes: Array<PromiseSettledResult<unknown>> = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        outcomes = await new BatchTransaction(trx, batch.length).runAll(batch.map((r) => r.work));
+        const batchTransaction = new BatchTransaction(trx, batch.length);
+        outcomes = await batchTransaction.runAll(batch.map((r) => r.work));
+        if (this.commitHook !== undefined && batchTransaction.appendedAny) {
+          await this.commitHook.beforeCommit(trx);
+        }
       });
     } catch (error) {
       const failure = asUnavailable(error);
@@ -123,6 +145,11 @@ class BatchTransaction {
     private readonly trx: Transaction<Database>,
     private readonly size: number,
   ) {}
+
+  get appendedAny(): boolean {
+    for (const [, ids] of this.appendedBy) if (ids.length > 0) return true;
+    return false;
+  }
 
   async runAll(
     works: ReadonlyArray<(repositories: TransactionalRepositories) => Promise<unknown>>,

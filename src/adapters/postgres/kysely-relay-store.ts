@@ -1,0 +1,186 @@
+import { type ControlledTransaction, type Kysely, sql } from 'kysely';
+import type {
+  ClaimedBatch,
+  DeliveryFailure,
+  OutboxBacklog,
+  OutboxRelayStore,
+  RelayMessage,
+} from '../../application/relay-ports';
+import type { Aendringstype, MessageKind } from '../../domain/notification';
+import type { Database } from './database';
+
+interface ClaimedRow {
+  seq: string;
+  message_id: string;
+  request_id: string;
+  message_type: string;
+  ekstern_identifier: string;
+  jobcenter_kode: string;
+  aendringstype: string;
+  received_at: Date;
+  exchange: string;
+  routing_key: string;
+  body: string | null;
+  attempts: number;
+}
+
+/**
+ * The outbox as the relay sees it. A claim is a transaction holding row locks (`FOR UPDATE`) on
+ * the claimed rows until it settles; settling marks the outcomes and commits in one go.
+ *
+ * Why per-entity order holds with any number of relays (and any number of batches per relay):
+ *  1. A row R of entity E is claimed only if the claiming statement's snapshot holds no row of E
+ *     with a smaller seq whose status is not 'delivered' (the NOT EXISTS below). That subquery is
+ *     a plain read: it does not skip locked rows, so a row another relay has claimed (locked, still
+ *     'pending' in every snapshot until that claim commits) blocks R like any other undelivered row.
+ *  2. A row becomes 'delivered' only in the commit that ends its claim, and that commit happens
+ *     only after the broker confirmed the routed message.
+ *  3. So whenever R is claimed, every older row of E was confirmed by the broker before R's
+ *     claiming statement began, and R is published after it: publish order per entity = seq order.
+ *  4. Parked and backed-off rows are undelivered, so they block their entity (and only it).
+ *  5. No cursor or high-water mark is kept: every claim looks at all pending rows, so a row whose
+ *     inserting transaction commits late is simply found by the next claim, never skipped.
+ *     (If a row of E with a smaller seq commits after a later row of E was already published,
+ *     the two requests overlapped in time — neither had its 200 before the other was sent — so
+ *     they have no acceptance order between them; the late row still goes out.)
+ *  6. Two relays never hold the same row: `FOR UPDATE SKIP LOCKED` skips rows another claim holds,
+ *     and a row locked, delivered and committed meanwhile fails the re-checked `status = 'pending'`.
+ * A relay that dies loses its session; PostgreSQL rolls the claim back, the rows are pending and
+ * unlocked again and go out once more under the same messageId (at-least-once).
+ */
+export class KyselyRelayStore implements OutboxRelayStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async claim(limit: number): Promise<ClaimedBatch> {
+    const trx = await this.db.startTransaction().execute();
+    let messages: RelayMessage[];
+    try {
+      // Losing a 'delivered' mark in a database crash only means publishing that message again
+      // under the same messageId (at-least-once), never losing it; so the claim's commit need not
+      // wait for its WAL flush.
+      await sql`set local synchronous_commit = off`.execute(trx);
+      // Due pending rows in the order of outbox_pending_due (next_attempt_at, seq); rows waiting
+      // out a backoff are not even visited.
+      const result = await sql<ClaimedRow>`
+        select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+               o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+               o.payload::text as body, o.attempts
+          from outbox o
+         where o.status = 'pending'
+           and o.next_attempt_at <= now()
+           and not exists (
+                 select 1 from outbox older
+                  where older.ekstern_identifier = o.ekstern_identifier
+                    and older.seq < o.seq
+                    and older.status <> 'delivered')
+         order by o.next_attempt_at, o.seq
+         limit ${limit}
+           for update of o skip locked`.execute(trx);
+      messages = result.rows.map(toRelayMessage);
+    } catch (error) {
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
+      throw error;
+    }
+    if (messages.length === 0) {
+      await trx.commit().execute();
+      return EMPTY_BATCH;
+    }
+    return new PostgresClaim(trx, messages);
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const { rows } = await sql<{ pending: string; oldest: Date | null }>`
+      select count(*) as pending, min(received_at) as oldest from outbox where status = 'pending'`.execute(
+      this.db,
+    );
+    const row = rows[0];
+    const oldest = row?.oldest ?? null;
+    return {
+      pending: Number(row?.pending ?? 0),
+      oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, Date.now() - oldest.getTime()),
+    };
+  }
+}
+
+const EMPTY_BATCH: ClaimedBatch = {
+  messages: [],
+  settle: () => Promise.resolve(),
+  release: () => Promise.resolve(),
+};
+
+class PostgresClaim implements ClaimedBatch {
+  private ended = false;
+
+  constructor(
+    private readonly trx: ControlledTransaction<Database>,
+    readonly messages: readonly RelayMessage[],
+  ) {}
+
+  async settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void> {
+    this.end();
+    try {
+      if (delivered.length > 0) {
+        await sql`
+          update outbox set status = 'delivered', delivered_at = now()
+           where seq = any(${delivered}::bigint[]) and status = 'pending'`.execute(this.trx);
+      }
+      if (failed.length > 0) {
+        await sql`
+          update outbox o
+             set attempts = o.attempts + f.counts::int,
+                 last_error = f.error,
+                 next_attempt_at = f.next_attempt_at
+            from unnest(${failed.map((f) => f.seq)}::bigint[], ${failed.map((f) => f.countsAsAttempt)}::boolean[],
+                        ${failed.map(describeFailure)}::text[], ${failed.map((f) => f.nextAttemptAt.toISOString())}::timestamptz[])
+                 as f(seq, counts, error, next_attempt_at)
+           where o.seq = f.seq and o.status = 'pending'`.execute(this.trx);
+      }
+      await this.trx.commit().execute();
+    } catch (error) {
+      await this.trx
+        .rollback()
+        .execute()
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async release(): Promise<void> {
+    this.end();
+    await this.trx.rollback().execute();
+  }
+
+  private end(): void {
+    if (this.ended) throw new Error('this claim has already ended');
+    this.ended = true;
+  }
+}
+
+/** What goes into last_error: the reason and the broker's or driver's words, never a payload. */
+function describeFailure(failure: DeliveryFailure): string {
+  return `${failure.reason}: ${failure.detail}`.slice(0, 500);
+}
+
+function toRelayMessage(row: ClaimedRow): RelayMessage {
+  if (row.body === null) {
+    // Redaction only touches delivered rows; a pending row without payload is a bug to surface.
+    throw new Error(`outbox row ${row.seq} is pending but has no payload`);
+  }
+  return {
+    seq: row.seq,
+    messageId: row.message_id,
+    requestId: row.request_id,
+    kind: row.message_type as MessageKind,
+    eksternIdentifier: row.ekstern_identifier,
+    jobCenterKode: row.jobcenter_kode,
+    aendringstype: row.aendringstype as Aendringstype,
+    receivedAt: row.received_at,
+    exchange: row.exchange,
+    routingKey: row.routing_key,
+    body: row.body,
+    attempts: row.attempts,
+  };
+}

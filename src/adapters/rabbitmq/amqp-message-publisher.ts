@@ -1,0 +1,296 @@
+import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
+import type { Logger } from 'pino';
+import { retryDelayMs } from '../../application/relay-outbox';
+import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay-ports';
+import type { QueueSpec } from '../config/configuration';
+
+export interface AmqpPublisherSettings {
+  readonly url: string;
+  /** Declared (topic, durable) at every (re)connect. */
+  readonly exchange: string;
+  /** Declared and bound to the exchange at every (re)connect. */
+  readonly queues: readonly QueueSpec[];
+  readonly appId: string;
+  /** How long a publish waits for its confirm before it counts as failed (`timeout`). */
+  readonly confirmTimeoutMs: number;
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+  /** Shown in RabbitMQ's connection list. */
+  readonly connectionName: string;
+}
+
+interface Connected {
+  readonly connection: ChannelModel;
+  readonly channel: ConfirmChannel;
+  /** messageIds the broker returned as unroutable and whose confirm has not come yet. */
+  readonly returned: Set<string>;
+}
+
+/**
+ * Publishes on a confirm channel, persistent and mandatory, with the properties and headers of
+ * CONTRACT §4. A message counts as delivered only on an ack without a preceding `basic.return`:
+ * RabbitMQ sends the return of an unroutable mandatory message before its ack, on the same
+ * channel, so a return is remembered by messageId and turns the ack that follows into
+ * `unroutable`. One connection, one channel; on any loss it reconnects with capped exponential
+ * backoff and jitter and declares the topology again.
+ */
+export class AmqpMessagePublisher implements MessagePublisher {
+  private current: Connected | undefined;
+  private blocked = false;
+  private stopping = false;
+  private readonly waiters = new Set<() => void>();
+  private loop: Promise<void> | undefined;
+  private wakeLoop: () => void = () => undefined;
+
+  constructor(
+    private readonly settings: AmqpPublisherSettings,
+    private readonly logger: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Starts connecting (and reconnecting) in the background. */
+  start(): void {
+    this.loop ??= this.connectLoop();
+  }
+
+  /** Closes the connection; publishes still waiting for a confirm fail with `connection`. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeLoop();
+    const current = this.current;
+    if (current !== undefined) await current.connection.close().catch(() => undefined);
+    await this.loop;
+    for (const w of this.waiters) w();
+  }
+
+  /** Connected, topology declared, and not blocked by the broker: for readiness checks. */
+  get isReady(): boolean {
+    return this.current !== undefined && !this.blocked;
+  }
+
+  ready(signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted || this.stopping) return Promise.resolve(false);
+    if (this.isReady) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        if (!signal.aborted && !this.stopping && !this.isReady) return;
+        this.waiters.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve(!signal.aborted && !this.stopping);
+      };
+      this.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  publish(messages: readonly RelayMessage[]): Promise<PublishOutcome[]> {
+    const current = this.current;
+    if (current === undefined || this.blocked) {
+      const outcome: PublishOutcome =
+        current === undefined
+          ? { ok: false, reason: 'connection', detail: 'not connected to the broker' }
+          : {
+              ok: false,
+              reason: 'blocked',
+              detail: 'the broker is blocking publishers (connection.blocked)',
+            };
+      return Promise.resolve(messages.map(() => outcome));
+    }
+    return new Promise((resolve) => {
+      const outcomes: Array<PublishOutcome | undefined> = new Array<PublishOutcome | undefined>(
+        messages.length,
+      );
+      let open = messages.length;
+      const settle = (i: number, outcome: PublishOutcome) => {
+        if (outcomes[i] !== undefined) return;
+        outcomes[i] = outcome;
+        if (--open === 0) {
+          clearTimeout(timer);
+          resolve(outcomes as PublishOutcome[]);
+        }
+      };
+      const timer = setTimeout(() => {
+        const detail = `no publisher confirm within ${this.settings.confirmTimeoutMs} ms${this.blocked ? ' (connection blocked)' : ''}`;
+        messages.forEach((_, i) => settle(i, { ok: false, reason: 'timeout', detail }));
+      }, this.settings.confirmTimeoutMs);
+
+      messages.forEach((message, i) => {
+        if (message.exchange !== this.settings.exchange) {
+          // Publishing to an exchange that may not exist would close the channel (404) and fail
+          // every message in flight, over and over; refuse just this one, visibly.
+          settle(i, {
+            ok: false,
+            reason: 'unroutable',
+            detail: `the row names exchange ${message.exchange}, but the relay publishes to ${this.settings.exchange}`,
+          });
+          return;
+        }
+        const callback = (error: unknown) => {
+          const wasReturned = current.returned.delete(message.messageId);
+          if (error !== null && error !== undefined) {
+            const text = error instanceof Error ? error.message : String(error);
+            settle(
+              i,
+              text === 'message nacked'
+                ? { ok: false, reason: 'nack', detail: 'the broker nacked the message' }
+                : { ok: false, reason: 'connection', detail: text },
+            );
+          } else if (wasReturned) {
+            settle(i, {
+              ok: false,
+              reason: 'unroutable',
+              detail: `no queue is bound for routing key ${message.routingKey} on exchange ${message.exchange}`,
+            });
+          } else {
+            settle(i, { ok: true });
+          }
+        };
+        try {
+          // The return value only says the socket buffer is over its mark; the message is
+          // buffered either way, and the relay's window (batch size × batches in flight) bounds it.
+          current.channel.publish(
+            message.exchange,
+            message.routingKey,
+            Buffer.from(message.body, 'utf8'),
+            this.properties(message),
+            callback,
+          );
+        } catch (error) {
+          settle(i, {
+            ok: false,
+            reason: 'connection',
+            detail: error instanceof Error ? error.message : String(error),
+          });
+        }
+      });
+    });
+  }
+
+  private properties(message: RelayMessage): Options.Publish {
+    return {
+      persistent: true,
+      mandatory: true,
+      messageId: message.messageId,
+      correlationId: message.requestId,
+      type: message.kind,
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      timestamp: Math.floor(message.receivedAt.getTime() / 1000),
+      appId: this.settings.appId,
+      headers: {
+        'x-request-id': message.requestId,
+        'jobcenter-kode': message.jobCenterKode,
+        'ekstern-identifier': message.eksternIdentifier,
+        aendringstype: message.aendringstype,
+      },
+    };
+  }
+
+  private async connectLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const lost = await this.connectOnce().then(
+        (closed) => {
+          failures = 0;
+          return closed;
+        },
+        (error: unknown) => {
+          this.logger.warn({ err: describe(error) }, 'could not connect to RabbitMQ');
+          return undefined;
+        },
+      );
+      if (lost !== undefined) await lost;
+      if (this.stopping) break;
+      const delay = retryDelayMs(
+        failures++,
+        this.settings.reconnectBaseMs,
+        this.settings.reconnectMaxMs,
+        this.random,
+      );
+      this.logger.info({ retryInMs: delay, failures }, 'reconnecting to RabbitMQ after backoff');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wakeLoop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Connects and declares the topology; resolves with a promise that settles when it is lost. */
+  private async connectOnce(): Promise<Promise<void>> {
+    const connection = await connect(this.settings.url, {
+      clientProperties: { connection_name: this.settings.connectionName },
+    });
+    let closed!: () => void;
+    const lost = new Promise<void>((resolve) => (closed = resolve));
+    connection.on('error', (error: Error) =>
+      this.logger.warn({ err: describe(error) }, 'RabbitMQ connection error'),
+    );
+    connection.on('close', () => {
+      if (this.current?.connection === connection) this.current = undefined;
+      this.blocked = false;
+      if (!this.stopping) this.logger.warn('disconnected from RabbitMQ');
+      closed();
+    });
+    connection.on('blocked', (reason: string) => {
+      this.blocked = true;
+      this.logger.warn({ reason }, 'RabbitMQ blocks publishers (connection.blocked): pausing the relay');
+    });
+    connection.on('unblocked', () => {
+      this.blocked = false;
+      this.logger.info('RabbitMQ unblocked publishers');
+      this.notifyWaiters();
+    });
+    try {
+      const channel = await connection.createConfirmChannel();
+      const returned = new Set<string>();
+      channel.on('return', (message: { properties: { messageId?: unknown } }) => {
+        const id = message.properties.messageId;
+        if (typeof id === 'string') returned.add(id);
+      });
+      channel.on('error', (error: Error) =>
+        this.logger.warn({ err: describe(error) }, 'RabbitMQ channel error'),
+      );
+      // A channel closed by the broker (e.g. publishing to a missing exchange) takes the
+      // connection with it, so that the loop reconnects and declares everything again.
+      channel.on('close', () => void connection.close().catch(() => undefined));
+      await this.declareTopology(channel);
+      this.current = { connection, channel, returned };
+      this.logger.info(
+        {
+          exchange: this.settings.exchange,
+          queues: this.settings.queues.map((q) => q.name),
+        },
+        'connected to RabbitMQ, topology declared',
+      );
+      this.notifyWaiters();
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    return lost;
+  }
+
+  private async declareTopology(channel: ConfirmChannel): Promise<void> {
+    await channel.assertExchange(this.settings.exchange, 'topic', { durable: true });
+    for (const queue of this.settings.queues) {
+      await channel.assertQueue(queue.name, {
+        durable: true,
+        ...(queue.type === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}),
+      });
+      await channel.bindQueue(queue.name, this.settings.exchange, queue.bindingKey);
+    }
+  }
+
+  private notifyWaiters(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}
+
+/** An error's message, never its full object: a connection error's URL may carry a password. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/amqps?:\/\/[^@\s]*@/g, 'amqp://***@');
+}

@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import { insertPendingRows } from '../../support/outbox-rows';
+import { checkDelivery } from '../../support/order';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { deleteTopology, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
+import { type RunningRelay, startRelayInProcess } from '../../support/relay';
+import type { PublishFailureReason } from '../../../src/application/relay-ports';
+import { silentRelayObserver } from '../../../src/application/relay-ports';
+
+const run = promisify(execFile);
+const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: 60_000 });
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Stops the shared broker's application for a couple of seconds. Other engineers use this broker:
+ * the outage is short, and start_app runs in `finally` whatever happens.
+ */
+describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', function () {
+  this.timeout(180_000);
+  let database: TestDatabase;
+  let relay: RunningRelay | undefined;
+  const exchange = uniqueName('wsb.test.restart');
+  const queue = uniqueName('wsb.test.restart.q');
+  let brokerStopped = false;
+
+  before(async () => {
+    database = await createTestDatabase('wsb_relay_restart');
+  });
+
+  after(async () => {
+    if (brokerStopped) await rabbitmqctl('start_app').catch(() => undefined);
+    await relay?.stop();
+    await database.drop();
+    await deleteTopology(exchange, [queue]);
+  });
+
+  it('loses nothing, never parks, never counts the outage as attempts, keeps entity order', async () => {
+    await insertPendingRows(database.db, { count: 24_000, entities: 80, exchange, prefix: 'restart' });
+    const failures = new Map<PublishFailureReason, number>();
+    relay = startRelayInProcess({
+      db: database.db,
+      exchange,
+      queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
+      confirmTimeoutMs: 5_000,
+      settings: { batchSize: 200 },
+      observer: {
+        ...silentRelayObserver,
+        publishFailed: (reason, count) => failures.set(reason, (failures.get(reason) ?? 0) + count),
+      },
+    });
+    const delivered = async () => {
+      const { rows } = await sql<{
+        n: string;
+      }>`select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
+      return Number(rows[0]?.n);
+    };
+    await until(async () => (await delivered()) >= 500, 60_000, 'a partial drain');
+    try {
+      brokerStopped = true;
+      await rabbitmqctl('stop_app');
+      const atStop = await delivered();
+      expect(atStop, 'still draining when the broker stopped').to.be.lessThan(24_000);
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      await rabbitmqctl('start_app');
+      brokerStopped = false;
+    }
+    await until(async () => (await delivered()) === 24_000, 120_000, 'the drain to finish');
+
+    const { rows } = await sql<{ parked: string; attempts: string; pending: string }>`
+      select count(*) filter (where status = 'parked') as parked,
+             count(*) filter (where status = 'pending') as pending,
+             coalesce(sum(attempts), 0) as attempts from outbox`.execute(database.db);
+    expect(Number(rows[0]?.parked)).to.equal(0);
+    expect(Number(rows[0]?.pending)).to.equal(0);
+    expect(Number(rows[0]?.attempts), 'attempts used up by the outage').to.equal(0);
+    expect((failures.get('connection') ?? 0) + (failures.get('timeout') ?? 0)).to.be.greaterThan(0);
+
+    const consumer = await TestConsumer.start(queue);
+    try {
+      await consumer.waitFor(24_000, 60_000);
+      const ids = await sql<{ message_id: string; n: number }>`
+        select message_id, (payload -> 'ordningsnotifikation' ->> 'n')::int as n from outbox`.execute(
+        database.db,
+      );
+      checkDelivery(consumer.messages, new Map(ids.rows.map((r) => [r.message_id, r.n])));
+    } finally {
+      await consumer.close();
+    }
+    await withChannel(async (channel) => channel.checkQueue(queue));
+  });
+});
