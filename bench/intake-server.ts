@@ -60,7 +60,10 @@ if (mode === 'minimal') {
   const unitOfWork =
     mode === 'gateway-per-request-transaction'
       ? new KyselyUnitOfWork(db)
-      : new GroupCommitUnitOfWork(db, { maxBatchSize: 100, maxConcurrentBatches: 4 });
+      : new GroupCommitUnitOfWork(db, {
+          maxBatchSize: 100,
+          maxConcurrentBatches: Number(process.env.INTAKE_CONCURRENT_BATCHES ?? 4),
+        });
   app = createIntakeApp({
     acceptNotification: new AcceptNotification(UNCHECKED_CODE_LISTS, unitOfWork, systemClock, randomIds, {
       exchange: 'virksomhedsordning.webservicebesked',

@@ -1,7 +1,7 @@
 /**
  * Example: how a case system (KSS) consumes webservicebesked messages from RabbitMQ.
  *
- *   AMQP_URL=amqp://guest:guest@127.0.0.1:5672 WSB_QUEUE=<your queue> npx tsx examples/consumer.ts
+ *   AMQP_URL=amqp://guest:guest@127.0.0.1:5672 WSB_QUEUE=virksomhedsordning.webservicebesked.kss npx tsx examples/consumer.ts
  *
  * The gateway delivers at least once: after a broker or relay failure a message can arrive again,
  * always with the same `messageId`. So a consumer
@@ -18,7 +18,7 @@
 import { connect, type ConsumeMessage } from 'amqplib';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const QUEUE = process.env.WSB_QUEUE ?? 'virksomhedsordning.webservicebesked';
+const QUEUE = process.env.WSB_QUEUE ?? 'virksomhedsordning.webservicebesked.kss';
 
 /** Stand-in for the case system's own table of handled messageIds. */
 const handled = new Set<string>();
