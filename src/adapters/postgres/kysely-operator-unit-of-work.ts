@@ -9,14 +9,14 @@ import type {
 } from '../../application/operations-ports';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
-import { ENTRY_COLUMNS, toEntry } from './kysely-outbox-read-model';
+import { ENTRY_COLUMNS, toEntry, UUID } from './kysely-outbox-read-model';
 
 /** The outbox rows an operator changes, locked for the transaction. */
 export class KyselyOperatorOutbox implements OperatorOutbox {
   constructor(private readonly trx: Transaction<Database>) {}
 
   async lock(messageId: string): Promise<OutboxEntry | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(messageId)) return undefined;
+    if (!UUID.test(messageId)) return undefined;
     const row = await this.trx
       .selectFrom('outbox')
       .select(ENTRY_COLUMNS)

@@ -56,7 +56,8 @@ export function toEntry(row: EntryRow): OutboxEntry {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A uuid as PostgreSQL's uuid type accepts it in canonical form; anything else matches no row. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Undelivered rows by status, from the partial index on undelivered rows: cheap at any history size. */
 export const UNDELIVERED_SUMMARY_SQL = sql<{

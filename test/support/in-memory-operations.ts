@@ -1,0 +1,31 @@
+import type { InMemoryOperations } from '../../src/adapters/in-memory/in-memory-operations';
+import type { OperatorRepositories, OperatorUnitOfWork } from '../../src/application/operations-ports';
+import type { Clock, OutboxMessage } from '../../src/application/ports';
+
+/** A clock the test moves by hand. */
+export class FixedClock implements Clock {
+  constructor(public current: Date) {}
+  now(): Date {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** Counts how often a use case opens a unit of work, to prove a refused command never does. */
+export class CountingOperatorUnitOfWork implements OperatorUnitOfWork {
+  runs = 0;
+  constructor(private readonly inner: OperatorUnitOfWork) {}
+  run<T>(work: (repositories: OperatorRepositories) => Promise<T>): Promise<T> {
+    this.runs++;
+    return this.inner.run(work);
+  }
+}
+
+/** Appends `message` through intake's unit of work, as AcceptNotification does; returns its message id. */
+export async function append(operations: InMemoryOperations, message: OutboxMessage): Promise<string> {
+  const outcome = await operations.outbox.unitOfWork.run(({ outbox }) => outbox.append(message));
+  if (outcome !== 'appended') throw new Error(`not appended: ${outcome}`);
+  return message.messageId;
+}
