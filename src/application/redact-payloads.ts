@@ -21,7 +21,10 @@ export interface RedactionReport {
   readonly dryRun: boolean;
   /** Payloads past retention redacted (or, in a dry run, that would be). */
   readonly retention: number;
-  /** Payloads redacted because a delivered GDPR notification names them, its own included. */
+  /**
+   * Payloads redacted because a delivered GDPR notification names them, its own included. In a dry
+   * run an upper bound: a row named by two notifications, or also past retention, counts each time.
+   */
   readonly gdpr: number;
   /** Delivered GDPR notifications whose own payload is kept because an earlier row they name is undelivered. */
   readonly erasuresWaiting: number;

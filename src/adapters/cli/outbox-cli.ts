@@ -209,7 +209,9 @@ async function redact(
   io.out(
     [
       `${verb} ${report.retention} payload(s) past retention`,
-      `${verb} ${report.gdpr} payload(s) named by delivered GDPR notifications`,
+      report.dryRun
+        ? `would redact at most ${report.gdpr} payload(s) named by delivered GDPR notifications (a row named twice, or also past retention, is counted each time)`
+        : `${verb} ${report.gdpr} payload(s) named by delivered GDPR notifications`,
       `${report.erasuresWaiting} GDPR notification(s) wait for earlier messages to be delivered`,
     ].join('\n'),
   );
