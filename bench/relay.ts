@@ -361,6 +361,7 @@ async function claimTiming(pending: number): Promise<{ medianMs: number; plan: s
       explain (analyze, costs off, timing on)
       select o.seq from outbox o
        where o.status = 'pending' and o.next_attempt_at <= now()
+         and o.seq <> all(${[]}::bigint[])
          and not exists (select 1 from outbox older where older.ekstern_identifier = o.ekstern_identifier
                             and older.seq < o.seq and older.status <> 'delivered')
        order by o.next_attempt_at, o.seq limit ${BATCH} for update of o skip locked`.execute(database.db);
