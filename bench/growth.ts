@@ -18,15 +18,26 @@ import { UNDELIVERED_SUMMARY_SQL } from '../src/adapters/postgres/kysely-outbox-
 import { documentedQueries, withVariables } from '../test/support/audit-queries';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 
-/** The relay's claim query (keep in step with the relay: it may change). */
+/**
+ * The relay's claim query, as KyselyRelayStore.claim runs it (keep in step with the relay: it may
+ * change), with an empty set of this relay's own held rows and a batch of 500.
+ */
 export const CLAIM_QUERY = `
-  select message_id from outbox o
-   where status = 'pending' and next_attempt_at <= now()
-     and not exists (select 1 from outbox p
-                      where p.ekstern_identifier = o.ekstern_identifier
-                        and p.status <> 'delivered' and p.seq < o.seq)
-   order by seq
-   limit 500`;
+  select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+         o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+         o.payload::text as body, o.attempts
+    from outbox o
+   where o.status = 'pending'
+     and o.next_attempt_at <= now()
+     and o.seq <> all('{}'::bigint[])
+     and not exists (
+           select 1 from outbox older
+            where older.ekstern_identifier = o.ekstern_identifier
+              and older.seq < o.seq
+              and older.status <> 'delivered')
+   order by o.next_attempt_at, o.seq
+   limit 500
+     for update of o skip locked`;
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);

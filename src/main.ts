@@ -320,13 +320,13 @@ async function startServe(config: Configuration, logger: Logger, metrics: Gatewa
 }
 
 async function startRelay(config: Configuration, logger: Logger, metrics: GatewayMetrics): Promise<Running> {
-  // One connection per batch in flight (each holds its claim's transaction), two to spare
-  // (redaction, metrics).
+  // One connection per open claim (each holds its transaction): up to twice the batches in flight,
+  // as batches that have their confirms settle beside the next ones; two to spare (redaction, metrics).
   const { db, connectionString, close } = await openDatabase(
     config,
     logger,
     'relay',
-    config.relay.inFlightBatches + 2,
+    2 * config.relay.inFlightBatches + 2,
   );
   await migrateToLatest(db);
 

@@ -7,6 +7,7 @@ import {
   type OutboxRelayStore,
   type OutboxWakeUp,
   type PublishFailureReason,
+  type PublishOutcome,
   type RelayObserver,
 } from './relay-ports';
 
@@ -59,11 +60,22 @@ export class RelayOutbox {
 
   /** Runs until `signal` aborts, then lets the batches in flight finish and resolves. */
   async execute(signal: AbortSignal): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    // A batch counts against `maxInFlightBatches` while its publishes await confirms, so the broker
+    // sees the full window of batchSize × maxInFlightBatches unconfirmed publishes, as a plain
+    // confirm-channel publisher with that window would; recording the outcomes and committing
+    // runs beside the next batches. Claims still open (publishing or settling) are capped at
+    // twice the window's batches, which bounds the database connections the relay holds.
+    const publishing = new Set<Promise<void>>();
+    const open = new Set<Promise<void>>();
+    const maxOpen = 2 * this.settings.maxInFlightBatches;
     while (!signal.aborted) {
       if (!(await this.publisher.ready(signal))) break;
-      if (inFlight.size >= this.settings.maxInFlightBatches) {
-        await Promise.race(inFlight);
+      if (publishing.size >= this.settings.maxInFlightBatches) {
+        await Promise.race(publishing);
+        continue;
+      }
+      if (open.size >= maxOpen) {
+        await Promise.race(open);
         continue;
       }
       const batch = await this.claim(signal);
@@ -74,16 +86,19 @@ export class RelayOutbox {
       }
       if (batch.messages.length > 0) {
         this.observer.batchClaimed(batch.messages.length);
-        const relaying: Promise<void> = this.relay(batch).finally(() => inFlight.delete(relaying));
-        inFlight.add(relaying);
+        const { confirmed, settled } = this.relay(batch);
+        const confirming: Promise<void> = confirmed.then(() => void publishing.delete(confirming));
+        const settling: Promise<void> = settled.then(() => void open.delete(settling));
+        publishing.add(confirming);
+        open.add(settling);
       }
       if (batch.messages.length < this.settings.batchSize) {
         // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
         // the next rows of its entities eligible.
-        await this.waitForWork(inFlight, signal);
+        await this.waitForWork(open, signal);
       }
     }
-    await Promise.all(inFlight);
+    await Promise.all(open);
   }
 
   private async claim(signal: AbortSignal): Promise<ClaimedBatch | undefined> {
@@ -111,9 +126,31 @@ export class RelayOutbox {
     }
   }
 
-  private async relay(batch: ClaimedBatch): Promise<void> {
+  /**
+   * Publishes the batch and records the outcomes. `confirmed` resolves once every message has an
+   * outcome from the broker, `settled` once the claim has ended; neither rejects.
+   */
+  private relay(batch: ClaimedBatch): { confirmed: Promise<void>; settled: Promise<void> } {
     const started = this.clock.now().getTime();
-    const outcomes = await this.publisher.publish(batch.messages);
+    const outcomes = this.publisher.publish(batch.messages);
+    const confirmed = outcomes.then(
+      () => undefined,
+      () => undefined,
+    );
+    const settled = outcomes
+      .then(
+        (results) => results,
+        (): PublishOutcome[] => [],
+      )
+      .then((results) => this.settle(batch, results, started));
+    return { confirmed, settled };
+  }
+
+  private async settle(
+    batch: ClaimedBatch,
+    outcomes: readonly PublishOutcome[],
+    started: number,
+  ): Promise<void> {
     const now = this.clock.now();
     this.observer.confirmLatency(now.getTime() - started);
 

@@ -5,7 +5,11 @@ import {
   InMemoryWakeUp,
 } from '../../../src/adapters/in-memory/in-memory-relay';
 import { RelayOutbox, type RelaySettings, retryDelayMs } from '../../../src/application/relay-outbox';
-import { type RelayMessage, silentRelayObserver } from '../../../src/application/relay-ports';
+import {
+  type OutboxRelayStore,
+  type RelayMessage,
+  silentRelayObserver,
+} from '../../../src/application/relay-ports';
 
 const SETTINGS: RelaySettings = {
   batchSize: 10,
@@ -180,5 +184,56 @@ describe('RelayOutbox', () => {
     stop.abort();
     await running;
     expect(store.rows.every((r) => r.status === 'delivered' && !r.claimed)).to.equal(true);
+  });
+
+  it('keeps batch size × in-flight publishes awaiting confirms while earlier batches settle, with at most twice as many claims open', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 200; i++) store.add(message(`e${i}`, i));
+    let open = 0;
+    let maxOpen = 0;
+    const slowSettle: OutboxRelayStore = {
+      backlog: () => store.backlog(),
+      claim: async (limit) => {
+        const batch = await store.claim(limit);
+        if (batch.messages.length === 0) return batch;
+        maxOpen = Math.max(maxOpen, ++open);
+        return {
+          messages: batch.messages,
+          release: () => batch.release().finally(() => open--),
+          settle: async (delivered, failed) => {
+            await new Promise((r) => setTimeout(r, 40));
+            await batch.settle(delivered, failed).finally(() => open--);
+          },
+        };
+      },
+    };
+    let awaiting = 0;
+    let maxAwaiting = 0;
+    const publisher = new InMemoryMessagePublisher();
+    const inner = publisher.publish.bind(publisher);
+    publisher.publish = async (messages) => {
+      maxAwaiting = Math.max(maxAwaiting, ++awaiting);
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        return await inner(messages);
+      } finally {
+        awaiting--;
+      }
+    };
+    const stop = new AbortController();
+    const running = new RelayOutbox(
+      slowSettle,
+      publisher,
+      new InMemoryWakeUp(),
+      { now: () => new Date() },
+      silentRelayObserver,
+      SETTINGS,
+    ).execute(stop.signal);
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    expect(maxAwaiting).to.equal(SETTINGS.maxInFlightBatches);
+    expect(maxOpen).to.be.above(SETTINGS.maxInFlightBatches);
+    expect(maxOpen).to.be.at.most(2 * SETTINGS.maxInFlightBatches);
   });
 });

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { ClaimedBatch, DeliveryFailure, OutboxRelayStore } from '../../src/application/relay-ports';
+
+export interface RelayRowState {
+  readonly status: 'pending' | 'delivered' | 'parked';
+  readonly attempts: number;
+  readonly lastError: string | undefined;
+  readonly nextAttemptAt: Date;
+}
+
+/** One implementation of the OutboxRelayStore port, fresh and empty. */
+export interface RelayStoreSubject {
+  /** The store one relay uses. */
+  readonly store: OutboxRelayStore;
+  /** The store a second relay on the same outbox uses (the same object where there is no such thing). */
+  readonly otherRelay: OutboxRelayStore;
+  /** Appends a due pending row for `entity` (a uuid), as intake would; resolves with its seq. */
+  add(entity: string): Promise<string>;
+  /** What an operator's park does. */
+  park(seq: string): Promise<void>;
+  state(seq: string): Promise<RelayRowState>;
+}
+
+const HOUR = 3_600_000;
+
+function failure(seq: string, overrides: Partial<DeliveryFailure> = {}): DeliveryFailure {
+  return {
+    seq,
+    reason: 'nack',
+    detail: 'the broker nacked the message',
+    nextAttemptAt: new Date(Date.now() + HOUR),
+    countsAsAttempt: true,
+    ...overrides,
+  };
+}
+
+const seqs = (batch: ClaimedBatch): string[] => batch.messages.map((m) => m.seq);
+
+/**
+ * The contract every OutboxRelayStore honours, so that the in-memory fake the unit tests use cannot
+ * drift from PostgreSQL: per-entity eligibility, exclusive claims, settle and release. Call inside
+ * a mocha `describe`.
+ */
+export function describeRelayStoreContract(
+  name: string,
+  createSubject: () => Promise<RelayStoreSubject>,
+): void {
+  describe(`${name}: the relay store contract`, () => {
+    let subject: RelayStoreSubject;
+    const open: ClaimedBatch[] = [];
+    const claim = async (limit: number, store = subject.store): Promise<ClaimedBatch> => {
+      const batch = await store.claim(limit);
+      open.push(batch);
+      return batch;
+    };
+    const end = (batch: ClaimedBatch) => open.splice(open.indexOf(batch), 1);
+    const settle = async (batch: ClaimedBatch, delivered: string[], failed: DeliveryFailure[] = []) => {
+      end(batch);
+      await batch.settle(delivered, failed);
+    };
+    const release = async (batch: ClaimedBatch) => {
+      end(batch);
+      await batch.release();
+    };
+
+    beforeEach(async () => {
+      subject = await createSubject();
+    });
+
+    afterEach(async () => {
+      for (const batch of open.splice(0)) {
+        try {
+          await batch.release();
+        } catch {
+          // already ended by a failed assertion's path
+        }
+      }
+    });
+
+    it('claims nothing from an empty outbox', async () => {
+      const batch = await claim(10);
+      expect(batch.messages).to.deep.equal([]);
+      await release(batch);
+    });
+
+    it('claims only the oldest undelivered row of each entity, oldest first, up to the limit', async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      const a1 = await subject.add(a);
+      const b1 = await subject.add(b);
+      await subject.add(a);
+      await subject.add(b);
+      const c = await subject.add(randomUUID());
+
+      const batch = await claim(10);
+      expect(seqs(batch)).to.deep.equal([a1, b1, c]);
+      expect(batch.messages.slice(0, 2).map((m) => m.eksternIdentifier)).to.deep.equal([a, b]);
+      expect(batch.messages.every((m) => m.attempts === 0)).to.equal(true);
+      await release(batch);
+
+      const limited = await claim(2);
+      expect(seqs(limited)).to.deep.equal([a1, b1]);
+      await release(limited);
+    });
+
+    it('never hands a claimed row to another claim, and a claimed row blocks its entity’s later rows', async () => {
+      const entity = randomUUID();
+      const first = await subject.add(entity);
+      await subject.add(entity);
+      const other = await subject.add(randomUUID());
+
+      const held = await claim(1);
+      expect(seqs(held)).to.deep.equal([first]);
+      for (const store of [subject.store, subject.otherRelay]) {
+        const next = await claim(10, store);
+        expect(seqs(next), 'the same or a second relay').to.deep.equal([other]);
+        await release(next);
+      }
+      await release(held);
+    });
+
+    it('settling delivered makes the entity’s next row eligible; the delivered row is never claimed again', async () => {
+      const entity = randomUUID();
+      const first = await subject.add(entity);
+      const second = await subject.add(entity);
+
+      const batch = await claim(10);
+      expect(seqs(batch)).to.deep.equal([first]);
+      await settle(batch, [first]);
+      expect((await subject.state(first)).status).to.equal('delivered');
+
+      const next = await claim(10, subject.otherRelay);
+      expect(seqs(next)).to.deep.equal([second]);
+      await settle(next, [second]);
+      const none = await claim(10);
+      expect(seqs(none)).to.deep.equal([]);
+      await release(none);
+      expect(await subject.store.backlog()).to.include({ pending: 0 });
+    });
+
+    it('a broker refusal uses up an attempt, records the reason and backs off; the row keeps blocking its entity', async () => {
+      const entity = randomUUID();
+      const first = await subject.add(entity);
+      await subject.add(entity);
+      const unrelated = await subject.add(randomUUID());
+
+      const batch = await claim(10);
+      const due = new Date(Date.now() + HOUR);
+      await settle(
+        batch,
+        [unrelated],
+        [failure(first, { reason: 'unroutable', detail: 'no queue is bound', nextAttemptAt: due })],
+      );
+      const state = await subject.state(first);
+      expect(state).to.include({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'unroutable: no queue is bound',
+      });
+      expect(Math.abs(state.nextAttemptAt.getTime() - due.getTime())).to.be.below(1000);
+
+      const next = await claim(10);
+      expect(seqs(next), 'backed off, and blocking').to.deep.equal([]);
+      await release(next);
+      expect(await subject.store.backlog()).to.include({ pending: 2 });
+    });
+
+    it('a broker outage leaves attempts alone; a failed row is claimed again once due, with its attempts', async () => {
+      const seq = await subject.add(randomUUID());
+      let batch = await claim(10);
+      await settle(batch, [], [failure(seq, { nextAttemptAt: new Date(Date.now() - 1000) })]);
+      batch = await claim(10);
+      expect(batch.messages.map((m) => [m.seq, m.attempts])).to.deep.equal([[seq, 1]]);
+      await settle(
+        batch,
+        [],
+        [
+          failure(seq, {
+            reason: 'connection',
+            detail: 'not connected to the broker',
+            countsAsAttempt: false,
+            nextAttemptAt: new Date(Date.now() - 1000),
+          }),
+        ],
+      );
+      expect(await subject.state(seq)).to.include({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'connection: not connected to the broker',
+      });
+      batch = await claim(10);
+      expect(seqs(batch)).to.deep.equal([seq]);
+      await release(batch);
+    });
+
+    it('release ends the claim without recording anything', async () => {
+      const entity = randomUUID();
+      const first = await subject.add(entity);
+      await subject.add(entity);
+      const before = await subject.state(first);
+      const batch = await claim(10);
+      await release(batch);
+      expect(await subject.state(first)).to.deep.equal(before);
+      const again = await claim(10, subject.otherRelay);
+      expect(seqs(again)).to.deep.equal([first]);
+      await release(again);
+    });
+
+    it('a parked row is never claimed and blocks its entity (only it)', async () => {
+      const entity = randomUUID();
+      const parked = await subject.add(entity);
+      await subject.add(entity);
+      const other = await subject.add(randomUUID());
+      await subject.park(parked);
+      const batch = await claim(10);
+      expect(seqs(batch)).to.deep.equal([other]);
+      await release(batch);
+    });
+
+    it('a claim ends once: a second settle or release is refused', async () => {
+      const seq = await subject.add(randomUUID());
+      const batch = await claim(10);
+      await settle(batch, [seq]);
+      let refused = false;
+      try {
+        await batch.release();
+      } catch {
+        refused = true;
+      }
+      expect(refused).to.equal(true);
+    });
+  });
+}
