@@ -338,6 +338,10 @@ export class Scenario {
     return this.token;
   }
 
+  idpToken(options: Parameters<TestIdentityProvider['token']>[0]): Promise<string> {
+    return this.idp.token(options);
+  }
+
   private baseEnv(): Record<string, string> {
     return {
       DATABASE_URL: this.database.url,
