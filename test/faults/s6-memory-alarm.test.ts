@@ -21,7 +21,10 @@ describe('scenario 6: a broker memory alarm (connection.blocked)', function () {
     await sleep(3_000);
     let deliveredWhileBlocked: number[] = [];
     await withMemoryAlarm(async () => {
-      await relay.waitForLog((l) => l.msg === 'RabbitMQ blocks publishers (connection.blocked): pausing the relay', 20_000);
+      await relay.waitForLog(
+        (l) => l.msg === 'RabbitMQ blocks publishers (connection.blocked): pausing the relay',
+        20_000,
+      );
       progress('relay reports connection.blocked');
       // Batches in flight at the block settle (confirm or timeout) within the confirm timeout.
       await sleep(3_500);

@@ -241,8 +241,10 @@ export class Ledger {
       const previousId = messageIdOf.get(requestId);
       if (previousId !== undefined && previousId !== messageId) idMismatches++;
       messageIdOf.set(requestId, messageId);
-      if (!accepted.has(requestId)) unexpected++;
-      else delivered.add(requestId);
+      if (!accepted.has(requestId)) {
+        unexpected++;
+        if (unexpected <= 3) progress(`unexpected message, correlationId ${JSON.stringify(requestId)}`);
+      } else delivered.add(requestId);
       const body = JSON.parse(message.content.toString('utf8')) as {
         ordningsnotifikation?: { body?: { vitasDybtLink?: string } };
       };
@@ -254,6 +256,14 @@ export class Ledger {
       if (seq < last) orderViolations++;
       lastSeq.set(entity, Math.max(last, seq));
     }
+    const lost = [...accepted].filter((id) => !delivered.has(id));
+    if (lost.length > 0)
+      progress(
+        `lost: ${lost
+          .slice(0, 3)
+          .map((id) => JSON.stringify(id))
+          .join(', ')}`,
+      );
     return {
       sent: this.sent.length,
       accepted: accepted.size,
@@ -363,8 +373,14 @@ export class Scenario {
   /** `wsb-gateway serve` as its own process; resolves with it and its base URL once it answers. */
   async startServe(env: Record<string, string> = {}): Promise<{ process: GatewayProcess; baseUrl: string }> {
     const port = await freePort();
-    const gateway = startGateway(['serve'], { ...this.baseEnv(), PORT: String(port), LOG_LEVEL: 'warn', ...env });
+    const gateway = startGateway(['serve'], {
+      ...this.baseEnv(),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
     this.processes.push(gateway);
+    this.reportUnexpectedExit(gateway, 'serve');
     const baseUrl = `http://127.0.0.1:${port}`;
     await until(
       async () => {
@@ -393,7 +409,22 @@ export class Scenario {
       ...env,
     });
     this.processes.push(relay);
+    this.reportUnexpectedExit(relay, 'relay');
     return relay;
+  }
+
+  /** A process that dies by itself is a finding: say so, with the end of its stderr. */
+  private reportUnexpectedExit(gateway: GatewayProcess, name: string): void {
+    let stderr = '';
+    gateway.child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    gateway.child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL' || signal === 'SIGTERM' || code === 0) return;
+      progress(`${name} (pid ${gateway.child.pid}) exited by itself: code ${code}, signal ${signal}; stderr: ${stderr}`);
+      const errors = gateway.logLines.filter((l) => Number(l.level) >= 50).slice(-3);
+      if (errors.length > 0) progress(`${name} last error logs: ${JSON.stringify(errors)}`);
+    });
   }
 
   /** The body of request `seq` of entity `entity`. */
@@ -444,7 +475,7 @@ export class Scenario {
       for (let seq = 0; seq < options.perEntity; seq++) {
         for (const entity of mine) {
           if (options.rate !== undefined) {
-            const due = started + ((ticket++ * 1000) / options.rate);
+            const due = started + (ticket++ * 1000) / options.rate;
             const wait = due - performance.now();
             if (wait > 0) await sleep(wait);
           }
@@ -452,7 +483,12 @@ export class Scenario {
           const entry: Sent = { requestId, entity, seq, sentAt: performance.now() };
           this.ledger.record(entry);
           const baseUrl = options.baseUrls[seq % options.baseUrls.length] ?? '';
-          entry.outcome = await this.post(baseUrl, requestId, this.body(entity, seq), options.clientTimeoutMs);
+          entry.outcome = await this.post(
+            baseUrl,
+            requestId,
+            this.body(entity, seq),
+            options.clientTimeoutMs,
+          );
           entry.answeredAt = performance.now();
         }
       }
@@ -474,7 +510,7 @@ export class Scenario {
   }
 
   /** Waits until the consumer holds every accepted requestId, then counts. */
-  async settle(timeoutMs = 180_000): Promise<ScenarioCounts> {
+  async settle(timeoutMs = Number(process.env.FAULTS_SETTLE_MS ?? 180_000)): Promise<ScenarioCounts> {
     const accepted = this.ledger.acceptedIds;
     progress(`waiting for ${accepted.size} accepted messages at the consumer`);
     await until(
