@@ -421,7 +421,9 @@ export class Scenario {
     });
     gateway.child.on('exit', (code, signal) => {
       if (signal === 'SIGKILL' || signal === 'SIGTERM' || code === 0) return;
-      progress(`${name} (pid ${gateway.child.pid}) exited by itself: code ${code}, signal ${signal}; stderr: ${stderr}`);
+      progress(
+        `${name} (pid ${gateway.child.pid}) exited by itself: code ${code}, signal ${signal}; stderr: ${stderr}`,
+      );
       const errors = gateway.logLines.filter((l) => Number(l.level) >= 50).slice(-3);
       if (errors.length > 0) progress(`${name} last error logs: ${JSON.stringify(errors)}`);
     });
