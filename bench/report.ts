@@ -127,6 +127,8 @@ async function main(): Promise<void> {
     ...table,
     '',
     `Intake: best of ${rounds} rounds of 10 s per mode, modes alternating. Latency histogram: [latency.svg](latency.svg).`,
+    'Every process runs from source under tsx (`node --import tsx`), the minimal route too; the transpiler adds to',
+    'each RSS, so compare memory between the rows rather than with a production process running `dist/`.',
     '',
   ].join('\n');
   const directory = path.resolve(__dirname);
