@@ -9,6 +9,9 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ordningsnotifikation } from '../test/support/fixtures';
 import { createTestDatabase } from '../test/support/postgres';
@@ -19,16 +22,29 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const modes = (process.env.BENCH_MODES ?? 'minimal,gateway').split(',');
 
-interface Figures {
+export interface IntakeFigures {
   mode: string;
   requestsPerSecond: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
+  /** Peak resident set size of the server process (VmHWM), bytes. */
+  peakRssBytes: number;
+}
+
+/** A process's peak resident set size (VmHWM) in bytes, from /proc; NaN where unavailable. */
+export function peakRssOf(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
+  } catch {
+    return NaN;
+  }
 }
 
 async function startServer(mode: string, databaseUrl: string, idp: TestIdentityProvider) {
+  if (mode === 'serve') return startServe(databaseUrl, idp);
   const child = spawn(
     process.execPath,
     [
@@ -52,20 +68,63 @@ async function startServer(mode: string, databaseUrl: string, idp: TestIdentityP
   throw new Error(`bench server ${mode} did not start`);
 }
 
-async function measure(
+/**
+ * Mode `serve`: the real `wsb-gateway serve` command (configuration from the environment, metrics,
+ * the access log on stdout at LOG_LEVEL=info), its log read and discarded here.
+ */
+async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
+  const directory = mkdtempSync(path.join(tmpdir(), 'wsb-bench-'));
+  writeFileSync(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      DATA_DIR: directory,
+      AUTH_JWKS_FILE: path.join(directory, 'jwks.json'),
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      AUTH_ALGORITHMS: 'RS256',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (!line.includes('intake listening')) return;
+      const address = (JSON.parse(line) as { address?: { port?: number } }).address;
+      if (address?.port !== undefined) resolve(address.port);
+    });
+    child.once('exit', (code) => reject(new Error(`wsb-gateway serve exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+/**
+ * One run of `mode` (`gateway`, `minimal`, `gateway-per-request-transaction`, `serve`) in its own server
+ * process: a 2 s warm-up, then `seconds` of autocannon at `connections`.
+ */
+export async function measureIntake(
   mode: string,
   round: number,
   databaseUrl: string,
   idp: TestIdentityProvider,
   token: string,
-): Promise<Figures> {
+  options: { seconds?: number; connections?: number } = {},
+): Promise<IntakeFigures> {
+  const runSeconds = options.seconds ?? seconds;
+  const runConnections = options.connections ?? connections;
   const { child, port } = await startServer(mode, databaseUrl, idp);
   const body = JSON.stringify(ordningsnotifikation());
   let counter = 0;
   const run = (duration: number) =>
     autocannon({
       url: `http://127.0.0.1:${port}/v1/Webservicebesked/SendOrdningsnotifikation`,
-      connections,
+      connections: runConnections,
       duration,
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -76,14 +135,15 @@ async function measure(
             ...request,
             headers: {
               ...request.headers,
-              'x-requestId': `b${modes.indexOf(mode)}-${round}-${process.pid}-${++counter}`,
+              'x-requestId': `b${mode}-${round}-${process.pid}-${++counter}`,
             },
           }),
         },
       ],
     });
   await run(2); // warm-up: JIT, pool connections
-  const result = await run(seconds);
+  const result = await run(runSeconds);
+  const peakRssBytes = peakRssOf(child.pid);
   child.kill('SIGTERM');
   await once(child, 'exit');
   return {
@@ -93,6 +153,7 @@ async function measure(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    peakRssBytes,
   };
 }
 
@@ -100,11 +161,11 @@ async function main(): Promise<void> {
   const database = await createTestDatabase('wsb_bench_intake');
   const idp = await TestIdentityProvider.create();
   const token = await idp.token({ expiresIn: '2h' });
-  const best = new Map<string, Figures>();
+  const best = new Map<string, IntakeFigures>();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const mode of modes) {
-        const figures = await measure(mode, round, database.url, idp, token);
+        const figures = await measureIntake(mode, round, database.url, idp, token);
         console.log(
           `round ${round} ${mode.padEnd(34)} ${figures.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
         );
@@ -136,10 +197,12 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  void main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -30,7 +30,9 @@ import {
   uniqueName,
   withChannel,
 } from '../test/support/rabbitmq';
+import { startGateway } from '../test/support/gateway-process';
 import { startRelayInProcess } from '../test/support/relay';
+import { peakRssOf } from './intake';
 import { TestIdentityProvider } from '../test/support/tokens';
 
 const BATCH = 500;
@@ -38,7 +40,7 @@ const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 6);
 const WINDOW = BATCH * IN_FLIGHT;
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
 
-function log(line: string): void {
+export function log(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
@@ -112,8 +114,25 @@ async function rawPublish(
   return messages.length / seconds;
 }
 
-async function benchDrain(): Promise<void> {
-  const rows = Number(process.env.BENCH_DRAIN_ROWS ?? 100_000);
+export interface DrainFigures {
+  rows: number;
+  rawMessagesPerSecond: number;
+  relayMessagesPerSecond: number;
+  ratio: number;
+  /** Peak RSS of the relay process (only when it ran as `wsb-gateway relay`), bytes. */
+  relayPeakRssBytes: number;
+}
+
+/**
+ * Drains `rows` pending ~1 KB rows with the relay and publishes the same messages with raw
+ * amqplib (before and after, averaged), same window. `relay: 'process'` runs `wsb-gateway relay`
+ * as its own process (timed from its "connected" log line, so start-up is not counted) and reads
+ * its peak RSS; `'in-process'` runs the relay in this process.
+ */
+export async function measureDrain(
+  rows: number,
+  relay: 'in-process' | 'process' = 'in-process',
+): Promise<DrainFigures> {
   const entities = rows / 10;
   log(`\n== 1. backlog drain: ${rows} pending rows (~1 KB payload, ${entities} entities) → one quorum queue`);
   const exchange = uniqueName('wsb.bench.drain');
@@ -141,31 +160,61 @@ async function benchDrain(): Promise<void> {
     // The end is the relay's own report of committed deliveries: polling `count(*) … pending`
     // every 20 ms (as this bench used to) took ~100 ms per poll mid-drain and so competed with
     // the relay for the same two cores. The count is checked once afterwards.
-    let delivered = 0;
-    let drained!: () => void;
-    const done = new Promise<void>((resolve) => (drained = resolve));
-    const started = performance.now();
-    const relay = startRelayInProcess({
-      db: database.db,
-      exchange,
-      queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
-      settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT },
-      observer: {
-        ...silentRelayObserver,
-        delivered: (count) => {
-          delivered += count;
-          if (delivered >= rows) drained();
+    let ours: number;
+    let relayPeakRssBytes = NaN;
+    if (relay === 'process') {
+      // The relay process reports each committed batch in a debug log line `delivered {count}`.
+      const child = startGateway(['relay'], {
+        DATABASE_URL: database.url,
+        AMQP_URL: TEST_AMQP_URL,
+        AMQP_EXCHANGE: exchange,
+        AMQP_QUEUES: 'none',
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'debug',
+        REDACTION_INTERVAL_SECONDS: '0',
+        RELAY_BATCH_SIZE: String(BATCH),
+        RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
+      });
+      try {
+        await child.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+        const started = performance.now();
+        const deliveredSoFar = () =>
+          child.logLines.reduce((sum, l) => sum + (l.msg === 'delivered' ? Number(l.count) : 0), 0);
+        while (deliveredSoFar() < rows) await new Promise((res) => setTimeout(res, 20));
+        ours = rows / ((performance.now() - started) / 1000);
+        relayPeakRssBytes = peakRssOf(child.child.pid);
+      } finally {
+        await child.stop();
+      }
+    } else {
+      let delivered = 0;
+      let drained!: () => void;
+      const done = new Promise<void>((resolve) => (drained = resolve));
+      const started = performance.now();
+      const running = startRelayInProcess({
+        db: database.db,
+        exchange,
+        queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
+        settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT },
+        observer: {
+          ...silentRelayObserver,
+          delivered: (count) => {
+            delivered += count;
+            if (delivered >= rows) drained();
+          },
         },
-      },
-    });
-    await done;
-    const ours = rows / ((performance.now() - started) / 1000);
-    await relay.stop();
+      });
+      await done;
+      ours = rows / ((performance.now() - started) / 1000);
+      await running.stop();
+    }
     const { rows: left } = await sql<{
       n: string;
     }>`select count(*) as n from outbox where status <> 'delivered'`.execute(database.db);
     if (Number(left[0]?.n) !== 0) throw new Error(`${left[0]?.n} rows left undelivered`);
-    log(`   relay (claim → publish → confirm → mark delivered): ${ours.toFixed(0)} msg/s`);
+    log(
+      `   relay${relay === 'process' ? ' process' : ''} (claim → publish → confirm → mark delivered): ${ours.toFixed(0)} msg/s`,
+    );
 
     await freshQueue(exchange, queue);
     const rawAfter = await rawPublish(exchange, messages, WINDOW);
@@ -174,18 +223,37 @@ async function benchDrain(): Promise<void> {
     log(
       `   RESULT drain: relay ${ours.toFixed(0)} msg/s vs raw ${raw.toFixed(0)} msg/s = ${(ours / raw).toFixed(2)}× (target ≥ 0.6×)`,
     );
+    return {
+      rows,
+      rawMessagesPerSecond: raw,
+      relayMessagesPerSecond: ours,
+      ratio: ours / raw,
+      relayPeakRssBytes,
+    };
   } finally {
     await deleteTopology(exchange, [queue]);
     await database.drop();
   }
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function benchLatency(mode: 'notify' | 'poll', idp: TestIdentityProvider): Promise<void> {
-  const seconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+export interface LatencyFigures {
+  mode: 'notify' | 'poll';
+  /** HTTP 200 → consumer receipt, ms, after the first second, sorted. */
+  latencies: number[];
+  achievedRate: number;
+  failed: number;
+}
+
+/** End-to-end latency, HTTP 200 → consumer receipt, at a steady 500 requests/s for `seconds`. */
+export async function measureLatency(
+  mode: 'notify' | 'poll',
+  idp: TestIdentityProvider,
+  seconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15),
+): Promise<LatencyFigures> {
   const rate = 500;
   const exchange = 'virksomhedsordning.webservicebesked';
   const queue = uniqueName('wsb.bench.latency.q');
@@ -281,6 +349,7 @@ async function benchLatency(mode: 'notify' | 'poll', idp: TestIdentityProvider):
         `max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms${failed > 0 ? `, ${failed} requests failed` : ''} (target p99 ≤ 50 ms); ` +
         `first second (warm-up, not counted): p99 ${percentile(warmUp, 99).toFixed(1)} ms, max ${(warmUp.at(-1) ?? NaN).toFixed(1)} ms`,
     );
+    return { mode, latencies, achievedRate: Math.min(rate, achieved), failed };
   } finally {
     await consumer.close();
     await relay.stop();
@@ -386,12 +455,12 @@ async function benchClaim(): Promise<void> {
 
 async function main(): Promise<void> {
   log(`relay benchmark — ${new Date().toISOString()} (shared, noisy machine: compare figures of one run)`);
-  if (!skip.has('1')) await benchDrain();
+  if (!skip.has('1')) await measureDrain(Number(process.env.BENCH_DRAIN_ROWS ?? 100_000));
   if (!skip.has('2')) {
     const idp = await TestIdentityProvider.create();
     log(`\n== 2. end-to-end latency, HTTP 200 → consumer receipt, 500 req/s (each request its own entity)`);
-    await benchLatency('notify', idp);
-    await benchLatency('poll', idp);
+    await measureLatency('notify', idp);
+    await measureLatency('poll', idp);
     log(`   intake throughput, autocannon 32 connections, 8 s (what the NOTIFY costs intake):`);
     const without = await benchIntakeThroughput(false, idp);
     const withNotify = await benchIntakeThroughput(true, idp);
@@ -402,12 +471,14 @@ async function main(): Promise<void> {
   if (!skip.has('3')) await benchClaim();
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -22,6 +22,11 @@ export function createPool(settings: PostgresSettings): pg.Pool {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one: the pool listens for errors on idle clients only, and a client held
+  // between statements (a relay claim awaiting its confirms, an intake batch waiting for its
+  // appends) emits 'error' when PostgreSQL goes away, which with no listener kills the process.
+  // The statement that uses it next fails, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { TcpProxy } from '../support/tcp-proxy';
+import { progress, report, restartPostgres, Scenario, sleep } from './support/fault-harness';
+
+/**
+ * Intake under load while the database goes away: `fault` takes it away and brings it back.
+ * Every request must be answered 200 or 503 within the client timeout, every 200 delivered, and
+ * the processes must recover by themselves.
+ */
+async function intakeThroughOutage(
+  scenario: Scenario,
+  label: string,
+  fault: () => Promise<void>,
+  databaseUrl = scenario.database.url,
+): Promise<void> {
+  const { baseUrl, process: serve } = await scenario.startServe({ DATABASE_URL: databaseUrl });
+  const relay = scenario.startRelay({ DATABASE_URL: databaseUrl });
+  await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+
+  // ~200 requests/s for ~20 s, client timeout 10 s; the fault lands a few seconds in.
+  const loading = scenario.load({
+    entities: 100,
+    perEntity: 40,
+    baseUrls: [baseUrl],
+    rate: 200,
+    clientTimeoutMs: 10_000,
+  });
+  await sleep(5_000);
+  const outage = { from: performance.now(), to: 0 };
+  await fault();
+  outage.to = performance.now();
+  progress(`${label} took ${((outage.to - outage.from) / 1000).toFixed(1)} s`);
+  await loading;
+
+  const sent = scenario.ledger.sent;
+  const statuses = scenario.ledger.statuses();
+  const unavailable = sent.filter((s) => s.outcome === 503).length;
+  const answeredAfter = sent.filter((s) => s.sentAt > outage.to + 3_000);
+  const slowest = Math.max(...sent.map((s) => (s.answeredAt ?? Infinity) - s.sentAt));
+  const counts = await scenario.settle();
+  report(
+    3,
+    counts,
+    `${label}: 503 ${unavailable}, outage ${((outage.to - outage.from) / 1000).toFixed(1)} s, slowest answer ${slowest.toFixed(0)} ms`,
+  );
+  expect(Object.keys(statuses).sort(), 'statuses: only 200 and 503').to.satisfy((keys: string[]) =>
+    keys.every((k) => k === '200' || k === '503'),
+  );
+  expect(answeredAfter.length, 'requests sent 3 s after the outage').to.be.greaterThan(100);
+  expect(
+    answeredAfter.filter((s) => s.outcome !== 200).length,
+    'requests refused 3 s after the outage (the gateway must recover by itself)',
+  ).to.equal(0);
+  expect(
+    serve.logLines.filter((l) => l.msg === 'request failed'),
+    'requests that failed with 500',
+  ).to.deep.equal([]);
+  expect((await scenario.outboxCounts()).total, 'rows = 200s').to.equal(counts.accepted);
+}
+
+describe('scenario 3: PostgreSQL restarted during intake', function () {
+  this.timeout(600_000);
+  let scenario: Scenario | undefined;
+  let proxy: TcpProxy | undefined;
+
+  afterEach(async () => {
+    await scenario?.close();
+    scenario = undefined;
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it('pg_ctlcluster restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
+    scenario = await Scenario.create('s3');
+    await intakeThroughOutage(scenario, 'pg_ctlcluster restart', async () => {
+      progress('pg_ctlcluster restart');
+      await restartPostgres();
+    });
+  });
+
+  it('variant: every connection cut and refused for 3 s by a TCP proxy in front of PostgreSQL', async () => {
+    scenario = await Scenario.create('s3b');
+    const target = new URL(scenario.database.url);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+    const viaProxy = new URL(scenario.database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const cutting = proxy;
+    await intakeThroughOutage(
+      scenario,
+      'TCP proxy cut',
+      async () => {
+        progress('proxy: cut');
+        cutting.cut();
+        await sleep(3_000);
+        cutting.restore();
+        progress('proxy: restored');
+      },
+      viaProxy.toString(),
+    );
+  });
+});

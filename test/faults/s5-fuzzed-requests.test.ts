@@ -1,0 +1,299 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../support/fixtures';
+import { GDPR_PATH, ORDNINGS_PATH } from '../support/intake';
+import { memoryOf, progress, report, Scenario, type Outcome } from './support/fault-harness';
+
+const CASES = Number(process.env.FAULTS_FUZZ_CASES ?? 10_000);
+const DELETE = Symbol('delete');
+
+/** Header values fetch can carry: printable ASCII. */
+const ascii = (maxLength: number) => fc.string({ unit: 'grapheme-ascii', maxLength });
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every path into a JSON value (objects and arrays), the root excluded. */
+function pathsOf(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  if (value === null || typeof value !== 'object') return [];
+  const entries: Array<[string | number, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  return entries.flatMap(([k, v]) => [[...prefix, k], ...pathsOf(v, [...prefix, k])]);
+}
+
+function mutate(
+  value: Json,
+  { changes, extra }: { changes: ReadonlyArray<[number, Json | typeof DELETE]>; extra: Record<string, Json> },
+): Json {
+  const copy = structuredClone(value) as Record<string, Json>;
+  for (const inner of Object.values(copy)) {
+    if (inner !== null && typeof inner === 'object' && !Array.isArray(inner)) Object.assign(inner, extra);
+  }
+  for (const [pick, replacement] of changes) {
+    const paths = pathsOf(copy);
+    const target = paths[pick % Math.max(1, paths.length)];
+    if (target === undefined) continue;
+    let parent = copy as Record<string | number, Json>;
+    for (const key of target.slice(0, -1)) parent = parent[key] as Record<string | number, Json>;
+    const last = target.at(-1) as string | number;
+    if (replacement === DELETE) {
+      if (Array.isArray(parent)) parent.splice(Number(last), 1);
+      else delete parent[last];
+    } else parent[last] = structuredClone(replacement);
+  }
+  return copy;
+}
+
+const wrongTypes: fc.Arbitrary<Json> = fc.constantFrom<Json>(
+  null,
+  0,
+  -1,
+  1.5,
+  10_000_001,
+  '',
+  ' ',
+  'x',
+  '１２３４５',
+  '2025-02-30T25:61:00',
+  true,
+  [],
+  {},
+  [null],
+  { a: 1 },
+  '0'.repeat(5_000),
+);
+// A third of the notifications stay valid (some with unknown fields added), so that many are accepted.
+const unknownFields = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 10 }),
+  fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json>,
+  {
+    maxKeys: 2,
+  },
+);
+const mutations: fc.Arbitrary<{
+  changes: ReadonlyArray<[number, Json | typeof DELETE]>;
+  extra: Record<string, Json>;
+}> = fc.oneof(
+  fc.record({
+    changes: fc.constant<ReadonlyArray<[number, Json | typeof DELETE]>>([]),
+    extra: unknownFields,
+  }),
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      changes: fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.oneof(fc.constant(DELETE), wrongTypes, fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+      extra: fc.constant<Record<string, Json>>({}),
+    }),
+  },
+);
+
+const validOrdning = fc.uuid().map((uuid) => ordningsnotifikation({ eksternIdentifier: uuid }) as Json);
+const validGdpr = fc
+  .uuid()
+  .map(
+    (uuid) => gdprSlettetNotifikation({ eksternIdentifier: uuid }, { cprNumre: [FICTITIOUS_CPR] }) as Json,
+  );
+
+const body: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.oneof(validOrdning, validGdpr), mutations)
+      .map(([v, m]) => JSON.stringify(mutate(v, m))),
+  },
+  { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(validOrdning, fc.nat()).map(([v, cut]) => {
+      const text = JSON.stringify(v);
+      return text.slice(0, cut % text.length);
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '',
+      'null',
+      '[]',
+      '"x"',
+      '{"ordningsnotifikation":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}',
+      '{"ordningsnotifikation":{"__proto__":{"polluted":true}}}',
+      '{"constructor":{"prototype":{"polluted":true}}}',
+      JSON.stringify({ ordningsnotifikation: { body: 'x'.repeat(1_100_000) } }),
+      '\uFEFF{}',
+    ),
+  },
+);
+
+const requestIdKind = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<'unique'>('unique') },
+  { weight: 1, arbitrary: fc.constant<undefined>(undefined) },
+  { weight: 1, arbitrary: ascii(80) },
+  { weight: 1, arbitrary: fc.constant('fuzz-reused-request-id') },
+);
+const authKind = fc.oneof(
+  { weight: 12, arbitrary: fc.constant<'valid'>('valid') },
+  fc.constant<'none'>('none'),
+  fc.constant<'raw-token'>('raw-token'),
+  fc.constant<'no-scope'>('no-scope'),
+  fc.constant<'expired'>('expired'),
+  ascii(80).map((s) => `Bearer ${s}`),
+);
+const contentType = fc.oneof(
+  { weight: 10, arbitrary: fc.constant('application/json') },
+  fc.constantFrom(
+    'application/json; charset=utf-8',
+    'application/problem+json',
+    'APPLICATION/JSON',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=latin1',
+  ),
+  fc.constant(undefined),
+  ascii(40),
+);
+const route = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(ORDNINGS_PATH, GDPR_PATH) },
+  fc.constantFrom(
+    ORDNINGS_PATH.toLowerCase(),
+    `${ORDNINGS_PATH}/`,
+    `${GDPR_PATH}?x=1`,
+    '/v1/Webservicebesked/',
+    '/',
+  ),
+);
+const method = fc.oneof(
+  { weight: 20, arbitrary: fc.constant('POST') },
+  fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH'),
+);
+const extraHeaders = fc.dictionary(
+  fc.constantFrom(
+    'x-forwarded-for',
+    'accept',
+    'accept-encoding',
+    'x-requestid2',
+    'content-encoding',
+    'expect-ct',
+  ),
+  ascii(40),
+  { maxKeys: 2 },
+);
+
+const fuzzCase = fc.record({ body, requestIdKind, authKind, contentType, route, method, extraHeaders });
+
+describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)', function () {
+  this.timeout(600_000);
+  let scenario: Scenario | undefined;
+
+  afterEach(async () => {
+    await scenario?.close();
+    scenario = undefined;
+  });
+
+  it('no 5xx, no row for a refused request, every 200 delivered, memory stable', async () => {
+    scenario = await Scenario.create('s5');
+    const { baseUrl, process: serve } = await scenario.startServe();
+    scenario.startRelay();
+    const tokens = {
+      valid: scenario.bearer,
+      noScope: await scenario.idpToken({ claims: { scope: 'something.else' } }),
+      expired: await scenario.idpToken({ expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+    };
+    const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 2_147_483_647);
+    const cases = fc.sample(fuzzCase, { numRuns: CASES, seed });
+    const outcomes: Array<{ index: number; outcome: Outcome; requestId: string | undefined }> = [];
+    const rss: number[] = [];
+    let next = 0;
+    const worker = async () => {
+      for (let index = next++; index < cases.length; index = next++) {
+        if (index % 2_500 === 1_000) rss.push((await memoryOf(serve.child.pid!)).rss);
+        const c = cases[index]!;
+        // HTTP strips spaces and tabs around a field value (RFC 9110 §5.5): the gateway sees the rest.
+        const requestId =
+          c.requestIdKind === 'unique'
+            ? `fz-${scenario!.runTag.toString(36)}-${index}`
+            : c.requestIdKind?.trim();
+        const headers: Record<string, string> = { ...c.extraHeaders };
+        if (requestId !== undefined) headers['x-requestId'] = requestId;
+        if (c.contentType !== undefined) headers['content-type'] = c.contentType;
+        const auth =
+          c.authKind === 'valid'
+            ? `Bearer ${tokens.valid}`
+            : c.authKind === 'raw-token'
+              ? tokens.valid
+              : c.authKind === 'no-scope'
+                ? `Bearer ${tokens.noScope}`
+                : c.authKind === 'expired'
+                  ? `Bearer ${tokens.expired}`
+                  : c.authKind === 'none'
+                    ? undefined
+                    : c.authKind;
+        if (auth !== undefined) headers.authorization = auth;
+        let outcome: Outcome;
+        try {
+          const response = await fetch(`${baseUrl}${c.route}`, {
+            method: c.method,
+            headers,
+            ...(c.method === 'GET' ? {} : { body: c.body }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          await response.arrayBuffer();
+          outcome = response.status;
+        } catch (error) {
+          outcome = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error';
+        }
+        outcomes.push({ index, outcome, requestId });
+        scenario!.ledger.record({
+          requestId: requestId ?? `(none ${index})`,
+          entity: -1,
+          seq: -1,
+          sentAt: 0,
+          outcome,
+        });
+      }
+    };
+    progress(`posting ${cases.length} fuzzed requests (seed ${seed})`);
+    await Promise.all(Array.from({ length: 16 }, () => worker()));
+    rss.push((await memoryOf(serve.child.pid!)).rss);
+    progress(`posted: ${JSON.stringify(scenario.ledger.statuses())}`);
+
+    const failures = outcomes.filter((o) => typeof o.outcome !== 'number' || o.outcome >= 500);
+    for (const f of failures.slice(0, 5)) {
+      const c = cases[f.index]!;
+      process.stdout.write(
+        `      failing case ${f.index} → ${f.outcome}: ${c.method} ${c.route} content-type ${c.contentType} auth ${c.authKind} body ${c.body.slice(0, 300)}\n`,
+      );
+    }
+    const accepted = outcomes.filter((o) => o.outcome === 200).map((o) => o.requestId);
+    const { rows } = await sql<{ request_id: string }>`select request_id from outbox`.execute(
+      scenario.database.db,
+    );
+    const counts = await scenario.settle();
+    const before = rss[0] ?? NaN;
+    const after = rss.at(-1) ?? NaN;
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    report(
+      5,
+      counts,
+      `outbox rows ${rows.length}, gateway RSS after 1 000 requests ${mb(before)} MB, after ${cases.length} ${mb(after)} MB (samples every 2 500: ${rss.map(mb).join(', ')}), seed ${seed}`,
+    );
+    expect(failures.length, '5xx, timeouts or connection errors').to.equal(0);
+    expect(
+      serve.logLines.filter((l) => l.msg === 'request failed'),
+      '500s in the log',
+    ).to.deep.equal([]);
+    expect(rows.map((r) => r.request_id).sort(), 'outbox rows = requests answered 200').to.deep.equal(
+      accepted.sort(),
+    );
+    expect(after - before, 'gateway RSS growth').to.be.lessThan(100 * 1024 * 1024);
+  });
+});
