@@ -84,7 +84,9 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     expect(Number(rows[0]?.parked)).to.equal(0);
     expect(Number(rows[0]?.pending)).to.equal(0);
     expect(Number(rows[0]?.attempts), 'attempts used up by the outage').to.equal(0);
-    expect((failures.get('connection') ?? 0) + (failures.get('timeout') ?? 0)).to.be.greaterThan(0);
+    // No failure count is required: stop_app may confirm everything in flight before it closes the
+    // connection, and the relay then just waits for the broker. What must hold is the above.
+    expect(failures.get('nack') ?? 0, 'an outage is not a nack').to.equal(0);
 
     const consumer = await TestConsumer.start(queue);
     try {
