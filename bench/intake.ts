@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,11 +70,14 @@ async function startServer(mode: string, databaseUrl: string, idp: TestIdentityP
 
 /**
  * Mode `serve`: the real `wsb-gateway serve` command (configuration from the environment, metrics,
- * the access log on stdout at LOG_LEVEL=info), its log read and discarded here.
+ * the access log at LOG_LEVEL=info). Its stdout goes to a file, as to a log collector in production:
+ * read line by line here, the log would cost the load generator's process, not the gateway.
  */
 async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
   const directory = mkdtempSync(path.join(tmpdir(), 'wsb-bench-'));
   writeFileSync(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
+  const logFile = path.join(directory, 'serve.log');
+  const logFd = openSync(logFile, 'w');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
     env: {
       ...process.env,
@@ -89,19 +92,25 @@ async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
       AUTH_ALGORITHMS: 'RS256',
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', logFd, 'inherit'],
   });
-  child.once('exit', () => rmSync(directory, { recursive: true, force: true }));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      if (!line.includes('intake listening')) return;
-      const address = (JSON.parse(line) as { address?: { port?: number } }).address;
-      if (address?.port !== undefined) resolve(address.port);
-    });
-    child.once('exit', (code) => reject(new Error(`wsb-gateway serve exited with ${code}`)));
+  closeSync(logFd);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+    rmSync(directory, { recursive: true, force: true });
   });
-  return { child, port };
+  for (let waited = 0; waited < 60_000; waited += 100) {
+    if (exited !== undefined) throw new Error(`wsb-gateway serve exited with ${exited}`);
+    const line = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('intake listening'));
+    const port =
+      line === undefined ? undefined : (JSON.parse(line) as { address?: { port?: number } }).address?.port;
+    if (port !== undefined) return { child, port };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('wsb-gateway serve did not start within 60 s');
 }
 
 /**
