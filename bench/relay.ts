@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import {
   GroupCommitUnitOfWork,
-  notifyRelayOnCommit,
+  notifyRelayAfterCommit,
 } from '../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { OUTBOX_CHANNEL, PgListenWakeUp, pollingWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
@@ -271,7 +271,7 @@ export async function measureLatency(
       database.db,
       { maxBatchSize: 100, maxConcurrentBatches: 4 },
       undefined,
-      mode === 'notify' ? notifyRelayOnCommit(OUTBOX_CHANNEL) : undefined,
+      mode === 'notify' ? notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL) : undefined,
     ),
     authenticator: idp.authenticator(),
   });
@@ -371,7 +371,7 @@ async function benchIntakeThroughput(notify: boolean, idp: TestIdentityProvider)
       database.db,
       { maxBatchSize: 100, maxConcurrentBatches: 4 },
       undefined,
-      notify ? notifyRelayOnCommit(OUTBOX_CHANNEL) : undefined,
+      notify ? notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL) : undefined,
     ),
     authenticator: idp.authenticator(),
   });

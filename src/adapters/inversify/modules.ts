@@ -13,7 +13,7 @@ import type { CodeLists } from '../../domain/code-lists';
 import type { Configuration } from '../config/configuration';
 import { InMemoryOutbox } from '../in-memory/in-memory-outbox';
 import type { Database } from '../postgres/database';
-import { GroupCommitUnitOfWork, notifyRelayOnCommit } from '../postgres/group-commit-unit-of-work';
+import { GroupCommitUnitOfWork, notifyRelayAfterCommit } from '../postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../postgres/kysely-relay-store';
 import { OUTBOX_CHANNEL } from '../postgres/pg-listen-wake-up';
 import { KyselyUnitOfWork } from '../postgres/kysely-unit-of-work';
@@ -64,7 +64,7 @@ export const postgresModule = new ContainerModule(({ bind }) => {
                 maxConcurrentBatches: config.intakeConcurrentBatches,
               },
               metrics?.intakeBatch,
-              config.relay.outboxNotify ? notifyRelayOnCommit(OUTBOX_CHANNEL) : undefined,
+              config.relay.outboxNotify ? notifyRelayAfterCommit(db, OUTBOX_CHANNEL) : undefined,
             ),
       [TOKENS.Database, TOKENS.Configuration, { serviceIdentifier: TOKENS.GatewayMetrics, optional: true }],
     )
