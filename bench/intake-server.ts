@@ -62,7 +62,7 @@ if (mode === 'minimal') {
       ? new KyselyUnitOfWork(db)
       : new GroupCommitUnitOfWork(db, {
           maxBatchSize: 100,
-          maxConcurrentBatches: Number(process.env.INTAKE_CONCURRENT_BATCHES ?? 4),
+          maxConcurrentBatches: Number(process.env.INTAKE_CONCURRENT_BATCHES ?? 2),
         });
   app = createIntakeApp({
     acceptNotification: new AcceptNotification(UNCHECKED_CODE_LISTS, unitOfWork, systemClock, randomIds, {

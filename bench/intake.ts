@@ -78,22 +78,32 @@ async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
   writeFileSync(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
   const logFile = path.join(directory, 'serve.log');
   const logFd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ADMIN_PORT: '0',
-      DATA_DIR: directory,
-      AUTH_JWKS_FILE: path.join(directory, 'jwks.json'),
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      AUTH_ALGORITHMS: 'RS256',
-      LOG_LEVEL: 'info',
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.bench'] : []),
+      '--import',
+      'tsx',
+      'src/main.ts',
+      'serve',
+    ],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        DATA_DIR: directory,
+        AUTH_JWKS_FILE: path.join(directory, 'jwks.json'),
+        AUTH_ISSUER: TEST_ISSUER,
+        AUTH_AUDIENCE: TEST_AUDIENCE,
+        AUTH_ALGORITHMS: 'RS256',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', logFd, 'inherit'],
     },
-    stdio: ['ignore', logFd, 'inherit'],
-  });
+  );
   closeSync(logFd);
   let exited: number | null | undefined;
   child.once('exit', (code) => {

@@ -269,7 +269,7 @@ export async function measureLatency(
   const intake = await startIntake({
     unitOfWork: new GroupCommitUnitOfWork(
       database.db,
-      { maxBatchSize: 100, maxConcurrentBatches: 4 },
+      { maxBatchSize: 100, maxConcurrentBatches: 2 },
       undefined,
       mode === 'notify' ? notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL) : undefined,
     ),
@@ -369,7 +369,7 @@ async function benchIntakeThroughput(notify: boolean, idp: TestIdentityProvider)
   const intake = await startIntake({
     unitOfWork: new GroupCommitUnitOfWork(
       database.db,
-      { maxBatchSize: 100, maxConcurrentBatches: 4 },
+      { maxBatchSize: 100, maxConcurrentBatches: 2 },
       undefined,
       notify ? notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL) : undefined,
     ),

@@ -127,7 +127,7 @@ export function loadConfiguration(
     codeListsFile: env.CODE_LISTS_FILE === '' ? undefined : env.CODE_LISTS_FILE,
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     intakeBatchMax: read.integer('INTAKE_BATCH_MAX', 100, 1, 1000),
-    intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 4, 1, 100),
+    intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 2, 1, 100),
     retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
     appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
     payloadRetentionDays: read.integer('PAYLOAD_RETENTION_DAYS', 30, 0, 36_500),
