@@ -62,7 +62,7 @@ export function parseDateTime(text: string): Date | undefined {
   const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const wallClockAsUtc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const wallClockAsUtc = utcMillis(year, month - 1, day, hour, minute, second, millis);
   if (zulu !== undefined) return new Date(wallClockAsUtc);
   if (sign !== undefined) {
     const offsetMinutes = Number(oh) * 60 + Number(om);
@@ -72,8 +72,24 @@ export function parseDateTime(text: string): Date | undefined {
   return new Date(localTimeToUtc(wallClockAsUtc, DANISH_TIME_ZONE));
 }
 
+/** Date.UTC without its quirk of reading years 0–99 as 1900–1999. */
+function utcMillis(
+  year: number,
+  monthIndex: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+  ms = 0,
+): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, monthIndex, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date.getTime();
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utcMillis(year, month, 0)).getUTCDate();
 }
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
@@ -98,7 +114,7 @@ function zoneOffsetAt(instant: number, timeZone: string): number {
   for (const p of fmt.formatToParts(new Date(instant))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
-  const asUtc = Date.UTC(
+  const asUtc = utcMillis(
     parts.year ?? 0,
     (parts.month ?? 1) - 1,
     parts.day ?? 1,

@@ -287,6 +287,8 @@ describe('domain/notification', () => {
       ['2025-03-01T10:15:30.999999999999Z', '2025-03-01T10:15:30.999Z', 'twelve fraction digits'],
       ['2025-03-01T10:15:59.99999999999999999999Z', '2025-03-01T10:15:59.999Z', 'twenty nines: truncated'],
       ['2025-03-01T10:15:30,25Z', '2025-03-01T10:15:30.250Z', 'decimal comma'],
+      ['0050-06-15T12:00:00Z', '0050-06-15T12:00:00.000Z', 'a year below 100 is not read as 19xx'],
+      ['0004-02-29T00:00:00Z', '0004-02-29T00:00:00.000Z', 'leap day of year 4'],
     ];
     for (const [text, instant, what] of instants) {
       it(`${what}: ${text} is ${instant}`, () => {
