@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the local PostgreSQL and RabbitMQ the tests use are up, starting them if not.
 set -euo pipefail
+# The servers' tools live in sbin folders, which a non-login environment may leave off the PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }
 if ! pg_up; then
@@ -10,7 +12,13 @@ if ! pg_up; then
 fi
 pg_up || { echo "ensure-services: PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 
-rabbit_up() { rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1; }
+rabbit_up() {
+  if command -v rabbitmq-diagnostics >/dev/null 2>&1; then
+    rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1
+  else
+    (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null
+  fi
+}
 if ! rabbit_up; then
   echo "ensure-services: starting RabbitMQ" >&2
   rabbitmq-server -detached >/dev/null 2>&1 || true
