@@ -51,6 +51,12 @@ describe('adapters/postgres/notifyRelayAfterCommit', () => {
     const batches = visibleWhenNotified.length - 1;
     expect(batches, 'coalesced: fewer notifications than the 20+ batches').to.be.lessThan(200);
 
+    // Let the trailing, coalesced notifications of the burst arrive before counting.
+    let settled = -1;
+    while (settled !== visibleWhenNotified.length) {
+      settled = visibleWhenNotified.length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const before = visibleWhenNotified.length;
     await unitOfWork.run(() => Promise.resolve('nothing appended'));
     await new Promise((resolve) => setTimeout(resolve, 100));
