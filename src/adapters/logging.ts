@@ -30,3 +30,16 @@ export function createLogger(level: string, name: string, fd: 1 | 2 = 1): Logger
     pino.destination({ fd, sync: fd === 2 }),
   );
 }
+
+/** An error for the log: name, message and code, never request values (they can hold CPR numbers). */
+export function summarise(error: unknown): { name: string; message: string; code?: string; cause?: string } {
+  if (!(error instanceof Error)) return { name: 'NonError', message: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}

@@ -9,6 +9,7 @@ import { isRequestId, parseRequestId, REQUEST_ID_MAX_LENGTH } from '../../domain
 import type { Authenticator, Principal } from '../auth/jwt-authenticator';
 import { WRITE_SCOPE } from '../auth/jwt-authenticator';
 import { createDocumentationRouter } from './documentation-router';
+import { summarise } from '../logging';
 import { problems, sendProblem } from './problem';
 
 export interface IntakeAppOptions {
@@ -216,19 +217,6 @@ function errorBoundary(options: IntakeAppOptions) {
       sendProblem(ctx, problems.internal(), requestId);
       options.logger.error({ requestId, err: summarise(error) }, 'request failed');
     }
-  };
-}
-
-/** An error for the log: name, message and code, never request values (they can hold CPR numbers). */
-export function summarise(error: unknown): { name: string; message: string; code?: string; cause?: string } {
-  if (!(error instanceof Error)) return { name: 'NonError', message: typeof error };
-  const code = (error as { code?: unknown }).code;
-  const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : undefined;
-  return {
-    name: error.name,
-    message: error.message,
-    ...(typeof code === 'string' ? { code } : {}),
-    ...(cause !== undefined ? { cause } : {}),
   };
 }
 

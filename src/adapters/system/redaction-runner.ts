@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RedactionReport, RedactPayloads } from '../../application/redact-payloads';
-import { summarise } from '../http/intake-app';
+import { summarise } from '../logging';
 
 /**
  * Runs the redaction sweep every `intervalMs` (REDACTION_INTERVAL_SECONDS) in the relay process.
