@@ -237,6 +237,7 @@ async function runServices(
   parts: { readonly intake: boolean; readonly relay: boolean },
 ): Promise<number> {
   const own = await openDatabase(config, logger, 'admin', 2);
+  // Once per process, before intake or relay touches the schema.
   await migrateToLatest(own.db);
   const metrics = createMetrics(own.db, logger);
   const readiness: ReadinessCheck[] = [databaseReadiness(own.db)];
@@ -262,7 +263,6 @@ async function runServices(
 
 async function startServe(config: Configuration, logger: Logger, metrics: GatewayMetrics): Promise<Running> {
   const { db, close } = await openDatabase(config, logger, 'serve');
-  await migrateToLatest(db);
 
   const codeLists = await loadCodeLists(config.codeListsFile);
   if (codeLists.loaded.length === 0) {
@@ -328,7 +328,6 @@ async function startRelay(config: Configuration, logger: Logger, metrics: Gatewa
     'relay',
     2 * config.relay.inFlightBatches + 2,
   );
-  await migrateToLatest(db);
 
   const publisher = new AmqpMessagePublisher(
     {
