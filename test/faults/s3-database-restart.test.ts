@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TcpProxy } from '../support/tcp-proxy';
-import { progress, report, restartPostgres, Scenario, sleep } from './support/fault-harness';
+import { progress, report, restartPostgres, Scenario, sleep, tally } from './support/fault-harness';
 
 /**
  * Intake under load while the database goes away: `fault` takes it away and brings it back.
@@ -33,22 +33,31 @@ async function intakeThroughOutage(
   await loading;
 
   const sent = scenario.ledger.sent;
-  const statuses = scenario.ledger.statuses();
-  const unavailable = sent.filter((s) => s.outcome === 503).length;
+  const tries = scenario.ledger.attemptStatuses();
+  const unavailable = tries['503'] ?? 0;
   const answeredAfter = sent.filter((s) => s.sentAt > outage.to + 3_000);
   const slowest = Math.max(...sent.map((s) => (s.answeredAt ?? Infinity) - s.sentAt));
+  const inDoubt = serve.logLines
+    .filter((l) => l.msg === 'connection lost during COMMIT: commit in doubt resolved')
+    .map((l) => String(l.outcome));
   const counts = await scenario.settle();
   report(
     3,
     counts,
-    `${label}: 503 ${unavailable}, outage ${((outage.to - outage.from) / 1000).toFixed(1)} s, slowest answer ${slowest.toFixed(0)} ms`,
+    `${label}: tries ${JSON.stringify(tries)}, 503 ${unavailable}, commits in doubt ${JSON.stringify(tally(inDoubt))}` +
+      `, accepted on retry (412) ${scenario.ledger.acceptedOnRetry}, outage ${((outage.to - outage.from) / 1000).toFixed(1)} s` +
+      `, slowest answer ${slowest.toFixed(0)} ms`,
   );
-  expect(Object.keys(statuses).sort(), 'statuses: only 200 and 503').to.satisfy((keys: string[]) =>
-    keys.every((k) => k === '200' || k === '503'),
+  expect(Object.keys(tries).sort(), 'answers: only 200, 503, and 412 to a retry').to.satisfy(
+    (keys: string[]) => keys.every((k) => k === '200' || k === '503' || k === '412'),
   );
+  expect(
+    sent.filter((s) => (s.attempts ?? [])[0] === 412),
+    '412 to a first try',
+  ).to.deep.equal([]);
   expect(answeredAfter.length, 'requests sent 3 s after the outage').to.be.greaterThan(100);
   expect(
-    answeredAfter.filter((s) => s.outcome !== 200).length,
+    answeredAfter.filter((s) => (s.attempts ?? [])[0] !== 200).length,
     'requests refused 3 s after the outage (the gateway must recover by itself)',
   ).to.equal(0);
   expect(

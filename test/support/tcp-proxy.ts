@@ -2,12 +2,24 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
+ * What the proxy does with the next client-to-server chunk that carries a PostgreSQL simple-query
+ * `commit` (as kysely and pg send it), once: forward it and then cut the client off, so the
+ * server commits but its answer never arrives; or swallow it and cut the client off while the
+ * server side stays open, so the server's backend sits idle in its transaction.
+ */
+export type CommitCut = 'after-forwarding' | 'instead-of-forwarding';
+
+const COMMIT_QUERY = Buffer.from('commit\0');
+
+/**
  * A TCP proxy in front of a real server, to cut the connection in tests: `cut()` drops every
- * connection and refuses new ones, `restore()` lets them through again.
+ * connection and refuses new ones, `restore()` lets them through again; `cutAtNextCommit` cuts
+ * one connection exactly at its COMMIT.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private refusing = false;
+  private commitCut: { mode: CommitCut; done: () => void } | undefined;
 
   private constructor(private readonly server: Server) {}
 
@@ -37,8 +49,26 @@ export class TcpProxy {
         upstream.destroy();
       });
     }
-    client.pipe(upstream);
+    client.on('data', (chunk: Buffer) => {
+      const commitCut = this.commitCut;
+      if (commitCut === undefined || !chunk.includes(COMMIT_QUERY)) {
+        upstream.write(chunk);
+        return;
+      }
+      this.commitCut = undefined;
+      if (commitCut.mode === 'after-forwarding') upstream.end(chunk);
+      client.destroy();
+      commitCut.done();
+    });
+    client.on('end', () => upstream.end());
     upstream.pipe(client);
+  }
+
+  /** Arms a one-shot cut at the next COMMIT; resolves once it has happened. */
+  cutAtNextCommit(mode: CommitCut): Promise<void> {
+    return new Promise((resolve) => {
+      this.commitCut = { mode, done: resolve };
+    });
   }
 
   cut(): void {

@@ -22,6 +22,8 @@ export interface Configuration {
   readonly logLevel: string;
   readonly intakeBatchMax: number;
   readonly intakeConcurrentBatches: number;
+  /** How long intake tries to find out whether a batch whose COMMIT answer was lost is stored. */
+  readonly intakeInDoubtTimeoutMs: number;
   readonly retryAfterSeconds: number;
   readonly appId: string;
   /** Days a delivered Ordningsnotifikation keeps its payload (PAYLOAD_RETENTION_DAYS). */
@@ -128,6 +130,7 @@ export function loadConfiguration(
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     intakeBatchMax: read.integer('INTAKE_BATCH_MAX', 100, 1, 1000),
     intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 2, 1, 100),
+    intakeInDoubtTimeoutMs: read.integer('INTAKE_IN_DOUBT_TIMEOUT_MS', 5000, 0, 600_000),
     retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
     appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
     payloadRetentionDays: read.integer('PAYLOAD_RETENTION_DAYS', 30, 0, 36_500),

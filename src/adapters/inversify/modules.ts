@@ -1,5 +1,6 @@
 import { ContainerModule } from 'inversify';
 import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { AcceptNotification } from '../../application/accept-notification';
 import type { Clock, IdGenerator, UnitOfWork } from '../../application/ports';
 import { RelayOutbox } from '../../application/relay-outbox';
@@ -13,7 +14,12 @@ import type { CodeLists } from '../../domain/code-lists';
 import type { Configuration } from '../config/configuration';
 import { InMemoryOutbox } from '../in-memory/in-memory-outbox';
 import type { Database } from '../postgres/database';
-import { GroupCommitUnitOfWork, notifyRelayAfterCommit } from '../postgres/group-commit-unit-of-work';
+import {
+  DEFAULT_IN_DOUBT,
+  type GroupCommitObserver,
+  GroupCommitUnitOfWork,
+  notifyRelayAfterCommit,
+} from '../postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../postgres/kysely-relay-store';
 import { OUTBOX_CHANNEL } from '../postgres/pg-listen-wake-up';
 import { KyselyUnitOfWork } from '../postgres/kysely-unit-of-work';
@@ -52,24 +58,50 @@ export const postgresModule = new ContainerModule(({ bind }) => {
   bind(TOKENS.UnitOfWork)
     .toResolvedValue((db: Kysely<Database>) => new KyselyUnitOfWork(db), [TOKENS.Database])
     .inSingletonScope();
+  // INTAKE_BATCH_MAX=1 is group commit with batches of one: it keeps the commit-in-doubt check.
   bind(TOKENS.IntakeUnitOfWork)
     .toResolvedValue(
-      (db: Kysely<Database>, config: Configuration, metrics: GatewayMetrics | undefined) =>
-        config.intakeBatchMax === 1
-          ? new KyselyUnitOfWork(db)
-          : new GroupCommitUnitOfWork(
-              db,
-              {
-                maxBatchSize: config.intakeBatchMax,
-                maxConcurrentBatches: config.intakeConcurrentBatches,
-              },
-              metrics?.intakeBatch,
-              config.relay.outboxNotify ? notifyRelayAfterCommit(db, OUTBOX_CHANNEL) : undefined,
-            ),
-      [TOKENS.Database, TOKENS.Configuration, { serviceIdentifier: TOKENS.GatewayMetrics, optional: true }],
+      (db: Kysely<Database>, config: Configuration, logger: Logger, metrics: GatewayMetrics | undefined) =>
+        new GroupCommitUnitOfWork(
+          db,
+          {
+            maxBatchSize: config.intakeBatchMax,
+            maxConcurrentBatches: config.intakeConcurrentBatches,
+            inDoubt: { timeoutMs: config.intakeInDoubtTimeoutMs, graceMs: DEFAULT_IN_DOUBT.graceMs },
+          },
+          groupCommitObserver(logger, metrics),
+          config.relay.outboxNotify ? notifyRelayAfterCommit(db, OUTBOX_CHANNEL) : undefined,
+        ),
+      [
+        TOKENS.Database,
+        TOKENS.Configuration,
+        TOKENS.Logger,
+        { serviceIdentifier: TOKENS.GatewayMetrics, optional: true },
+      ],
     )
     .inSingletonScope();
 });
+
+/** Group commit's rare events: a warning each (never a value from a row), and a counter. */
+function groupCommitObserver(logger: Logger, metrics: GatewayMetrics | undefined): GroupCommitObserver {
+  return {
+    batchStarted: (size) => metrics?.intakeBatch(size),
+    commitInDoubt: (outcome, rows, durationMs) => {
+      metrics?.intakeCommitInDoubt(outcome);
+      logger.warn(
+        { outcome, rows, durationMs: Math.round(durationMs) },
+        'connection lost during COMMIT: commit in doubt resolved',
+      );
+    },
+    batchSplit: (size, failure) => {
+      metrics?.intakeBatchSplit();
+      logger.warn(
+        { batchSize: size, ...failure },
+        'intake batch refused by the database: split to find the request that caused it',
+      );
+    },
+  };
+}
 
 /** Operator commands and payload redaction (use cases). Metrics are optional: the CLI has none. */
 export const operationsModule = new ContainerModule(({ bind }) => {

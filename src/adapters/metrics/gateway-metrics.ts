@@ -35,6 +35,8 @@ export class GatewayMetrics implements RedactionObserver {
   private readonly confirmLatencySeconds: Histogram;
   private readonly relayBatchSize: Histogram;
   private readonly intakeBatchSize: Histogram;
+  private readonly intakeCommitsInDoubt: Counter<'outcome'>;
+  private readonly intakeBatchSplits: Counter;
   private readonly redactions: Counter<'reason'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
@@ -79,6 +81,17 @@ export class GatewayMetrics implements RedactionObserver {
       name: 'wsb_intake_batch_size',
       help: 'Requests committed per intake (group-commit) transaction.',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+      registers,
+    });
+    this.intakeCommitsInDoubt = new Counter({
+      name: 'wsb_intake_commits_in_doubt_total',
+      help: 'Intake batches whose COMMIT answer was lost with the connection, by what the look on a fresh connection found: stored (answered 200), absent or unknown (answered 503).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.intakeBatchSplits = new Counter({
+      name: 'wsb_intake_batch_splits_total',
+      help: 'Intake batches the database refused for a reason other than its own state, split in two to find the request that caused it.',
       registers,
     });
     this.redactions = new Counter({
@@ -161,6 +174,14 @@ export class GatewayMetrics implements RedactionObserver {
 
   readonly intakeBatch = (size: number): void => {
     this.intakeBatchSize.observe(size);
+  };
+
+  readonly intakeCommitInDoubt = (outcome: 'stored' | 'absent' | 'unknown'): void => {
+    this.intakeCommitsInDoubt.inc({ outcome });
+  };
+
+  readonly intakeBatchSplit = (): void => {
+    this.intakeBatchSplits.inc();
   };
 
   readonly redacted = (reason: RedactionReason, count: number): void => {

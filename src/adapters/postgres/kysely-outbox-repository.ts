@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, sql, type Transaction } from 'kysely';
+import { type Insertable, sql, type Transaction } from 'kysely';
 import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/ports';
 import type { Database, OutboxTable } from './database';
 import { UNIQUE_VIOLATION } from './connection';
@@ -21,29 +21,52 @@ export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
   };
 }
 
+/** The backend that ran an insert, and its transaction: what a commit in doubt needs to wait for. */
+export interface BackendTransaction {
+  readonly pid: number;
+  /** The transaction's 32-bit xid as pg_stat_activity.backend_xid shows it. */
+  readonly xid: string;
+}
+
+export interface InsertedRows {
+  /** The request ids whose rows were inserted (the others existed already). */
+  readonly requestIds: Set<string>;
+  /** Undefined when nothing was inserted. */
+  readonly backend: BackendTransaction | undefined;
+}
+
 /**
- * Inserts rows, skipping any whose request_id exists. Returns the request ids that were inserted.
+ * Inserts rows, skipping any whose request_id exists. Reports the request ids that were inserted
+ * and the backend transaction that holds them.
  * Rows are sorted by request id so that two concurrent batches take their unique-index locks in
  * the same order and cannot deadlock; a repeated request id inside the batch keeps its first row.
  */
 export async function insertOutboxRows(
   trx: Transaction<Database>,
   messages: readonly OutboxMessage[],
-): Promise<Set<string>> {
+): Promise<InsertedRows> {
   const unique = new Map<string, OutboxMessage>();
   for (const m of messages) if (!unique.has(m.requestId)) unique.set(m.requestId, m);
   const rows = [...unique.values()]
     .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
     .map(outboxRow);
-  if (rows.length === 0) return new Set();
+  if (rows.length === 0) return { requestIds: new Set(), backend: undefined };
   try {
     const inserted = await trx
       .insertInto('outbox')
       .values(rows)
       .onConflict((oc) => oc.column('request_id').doNothing())
-      .returning('request_id')
+      .returning([
+        'request_id',
+        sql<number>`pg_backend_pid()`.as('backend_pid'),
+        sql<string>`(txid_current() % 4294967296)::text`.as('backend_xid'),
+      ])
       .execute();
-    return new Set(inserted.map((r) => r.request_id));
+    const first = inserted[0];
+    return {
+      requestIds: new Set(inserted.map((r) => r.request_id)),
+      backend: first === undefined ? undefined : { pid: first.backend_pid, xid: first.backend_xid },
+    };
   } catch (error) {
     // ON CONFLICT covers request_id; a 23505 here can only be a message_id collision (a uuid
     // generator bug), which must not be reported as a client's duplicate.
@@ -60,11 +83,6 @@ export class KyselyOutboxRepository implements OutboxRepository {
 
   async append(message: OutboxMessage): Promise<AppendOutcome> {
     const inserted = await insertOutboxRows(this.trx, [message]);
-    return inserted.has(message.requestId) ? 'appended' : 'duplicate-request-id';
+    return inserted.requestIds.has(message.requestId) ? 'appended' : 'duplicate-request-id';
   }
-}
-
-export async function countOutboxRows(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ n: string }>`select count(*) as n from outbox`.execute(db);
-  return Number(rows[0]?.n ?? 0);
 }

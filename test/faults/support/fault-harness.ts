@@ -167,8 +167,25 @@ interface Sent {
   readonly entity: number;
   readonly seq: number;
   readonly sentAt: number;
+  /** The final answer, after any retries. */
   outcome?: Outcome;
   answeredAt?: number;
+  /** Every answer in order, retries included (absent where a scenario sends once). */
+  attempts?: Outcome[];
+}
+
+/** What a client such as VITAS retries with the same x-requestId: 503, no answer, a broken connection. */
+export function isRetryable(outcome: Outcome | undefined): boolean {
+  return outcome === 503 || outcome === 'timeout' || outcome === 'error';
+}
+
+/**
+ * Accepted as a client counts it: 200, or 412 to a retry after an answer that left it in doubt
+ * (the earlier try was stored after all; 412 then means "already accepted").
+ */
+export function isAccepted(sent: Sent): boolean {
+  if (sent.outcome === 200) return true;
+  return sent.outcome === 412 && (sent.attempts ?? []).slice(0, -1).some(isRetryable);
 }
 
 export interface ScenarioCounts {
@@ -207,16 +224,22 @@ export class Ledger {
   }
 
   get acceptedIds(): Set<string> {
-    return new Set(this.sent.filter((s) => s.outcome === 200).map((s) => s.requestId));
+    return new Set(this.sent.filter(isAccepted).map((s) => s.requestId));
   }
 
+  /** Final answers. */
   statuses(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const s of this.sent) {
-      const key = String(s.outcome ?? 'unanswered');
-      counts[key] = (counts[key] ?? 0) + 1;
-    }
-    return counts;
+    return tally(this.sent.map((s) => s.outcome));
+  }
+
+  /** Every answer, retries included. */
+  attemptStatuses(): Record<string, number> {
+    return tally(this.sent.flatMap((s) => s.attempts ?? [s.outcome]));
+  }
+
+  /** Requests that a retry found already accepted (412 after a 503, a timeout or an error). */
+  get acceptedOnRetry(): number {
+    return this.sent.filter((s) => s.outcome === 412 && isAccepted(s)).length;
   }
 
   /** Counts what the consumer received against what was accepted. */
@@ -278,6 +301,16 @@ export class Ledger {
   }
 }
 
+/** How often each value occurs; `undefined` counts as 'unanswered'. */
+export function tally(outcomes: ReadonlyArray<Outcome | string | undefined>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) {
+    const key = String(outcome ?? 'unanswered');
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Prints the scenario's line and asserts what must hold. */
 export function report(scenario: number, counts: ScenarioCounts, extra = ''): void {
   const line =
@@ -300,6 +333,8 @@ export interface LoadOptions {
   /** Overall requests per second; unlimited when absent. */
   readonly rate?: number;
   readonly clientTimeoutMs?: number;
+  /** Retries of a 503, timeout or error with the same x-requestId, as VITAS makes them (default 10). */
+  readonly retries?: number;
 }
 
 /**
@@ -485,18 +520,24 @@ export class Scenario {
           const entry: Sent = { requestId, entity, seq, sentAt: performance.now() };
           this.ledger.record(entry);
           const baseUrl = options.baseUrls[seq % options.baseUrls.length] ?? '';
-          entry.outcome = await this.post(
-            baseUrl,
-            requestId,
-            this.body(entity, seq),
-            options.clientTimeoutMs,
-          );
+          const body = this.body(entity, seq);
+          const attempts: Outcome[] = [];
+          entry.attempts = attempts;
+          attempts.push(await this.post(baseUrl, requestId, body, options.clientTimeoutMs));
+          // A client's retries: the same x-requestId, capped exponential backoff with jitter.
+          for (let retry = 0; isRetryable(attempts.at(-1)) && retry < (options.retries ?? 10); retry++) {
+            await sleep(Math.min(100 * 2 ** retry, 3_000) * (0.5 + Math.random() / 2));
+            attempts.push(await this.post(baseUrl, requestId, body, options.clientTimeoutMs));
+          }
+          entry.outcome = attempts.at(-1);
           entry.answeredAt = performance.now();
         }
       }
     };
     await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
-    progress(`posted: ${JSON.stringify(this.ledger.statuses())}`);
+    progress(
+      `posted: final ${JSON.stringify(this.ledger.statuses())}, every try ${JSON.stringify(this.ledger.attemptStatuses())}`,
+    );
   }
 
   async outboxCounts(): Promise<{ total: number; pending: number; delivered: number }> {

@@ -33,7 +33,7 @@ describe('admin port: health and metrics', () => {
       unitOfWork: new GroupCommitUnitOfWork(
         database.db,
         { maxBatchSize: 100, maxConcurrentBatches: 4 },
-        metrics.intakeBatch,
+        { batchStarted: metrics.intakeBatch },
       ),
       authenticator: idp.authenticator(),
       onRequestFinished: metrics.httpRequestFinished,

@@ -23,8 +23,10 @@ describe('adapters/postgres/GroupCommitUnitOfWork', () => {
   beforeEach(async () => {
     await sql`truncate outbox`.execute(database.db);
     batchSizes.length = 0;
-    unitOfWork = new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 1 }, (n) =>
-      batchSizes.push(n),
+    unitOfWork = new GroupCommitUnitOfWork(
+      database.db,
+      { maxBatchSize: 100, maxConcurrentBatches: 1 },
+      { batchStarted: (n) => batchSizes.push(n) },
     );
   });
 

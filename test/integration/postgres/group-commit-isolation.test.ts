@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { sql } from 'kysely';
+import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
+import { ordningsnotifikation } from '../../support/fixtures';
+import { ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres';
+import { TestIdentityProvider } from '../../support/tokens';
+
+/**
+ * One request the database refuses, sent among 99 good ones so that it lands inside their batch:
+ * only it may fail. The refusal is a trigger this test installs in its own database, raising for
+ * one marked requestId — a stand-in for any value PostgreSQL will not take.
+ */
+describe('group commit: one request the database refuses never fails the others in its batch', () => {
+  let database: TestDatabase;
+  let token: string;
+  let idp: TestIdentityProvider;
+
+  before(async () => {
+    database = await createTestDatabase('wsb_isolation');
+    await sql`
+      create function refuse_marked() returns trigger language plpgsql as $$
+      begin
+        if new.request_id like 'poison-%' then
+          raise exception 'refused by the test trigger' using errcode = 'P0001', column = 'request_id';
+        end if;
+        return new;
+      end $$`.execute(database.db);
+    await sql`create trigger refuse_marked before insert on outbox for each row execute function refuse_marked()`.execute(
+      database.db,
+    );
+    idp = await TestIdentityProvider.create();
+    token = await idp.token();
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  for (const concurrentBatches of [1, 2]) {
+    it(`answers 99 × 200 and 1 × 500 with INTAKE_CONCURRENT_BATCHES=${concurrentBatches}, and loses no row`, async () => {
+      const splits: number[] = [];
+      const intake: RunningIntake = await startIntake({
+        unitOfWork: new GroupCommitUnitOfWork(
+          database.db,
+          { maxBatchSize: 100, maxConcurrentBatches: concurrentBatches },
+          { batchSplit: (size) => splits.push(size) },
+        ),
+        authenticator: idp.authenticator(),
+      });
+      try {
+        const tag = `c${concurrentBatches}`;
+        const ids = Array.from({ length: 100 }, (_, i) => (i === 37 ? `poison-${tag}` : `good-${tag}-${i}`));
+        const responses = await Promise.all(
+          ids.map((requestId) =>
+            post(intake.baseUrl, ORDNINGS_PATH, { token, requestId, body: ordningsnotifikation() }),
+          ),
+        );
+        const statuses = new Map(ids.map((id, i) => [id, responses[i]?.status]));
+        expect(statuses.get(`poison-${tag}`)).to.equal(500);
+        const good = ids.filter((id) => id.startsWith('good-'));
+        expect(good.map((id) => statuses.get(id))).to.deep.equal(good.map(() => 200));
+        const stored = await database.db
+          .selectFrom('outbox')
+          .select('request_id')
+          .where('request_id', 'like', `%-${tag}%`)
+          .execute();
+        expect(stored.map((r) => r.request_id).sort()).to.deep.equal([...good].sort());
+        // The refusal really landed inside a batch of good requests, which was split to find it.
+        expect(splits.length, 'batch splits').to.be.greaterThan(0);
+        // The 500's problem says nothing of the database or the value.
+        const poison = responses[37];
+        expect(poison?.text).to.not.match(/SQLSTATE|P0001|trigger|request_id|select|insert/i);
+      } finally {
+        await intake.close();
+      }
+    });
+  }
+});
