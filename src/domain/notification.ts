@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either';
 import type { Violation } from './errors';
 import { violationsFromErrors } from './violations';
-import { CodeValue, DateTime, NonEmptyString, Uuid } from './primitives';
+import { CodeValue, DateTime, NonEmptyString, Text, Uuid } from './primitives';
 
 /**
  * The two request bodies of Virksomhedsordning.WebservicebeskedService v1, field for field as
@@ -34,13 +34,13 @@ export const CaseNotificationWebServiceMessageBodyDto = t.exact(
       vitasDybtLink: NonEmptyString,
     }),
     t.partial({
-      ansvarligMedarbejderEmail: optional(t.string),
+      ansvarligMedarbejderEmail: optional(Text),
       jobtilbud: optional(CodeValue),
       myndighedsomraade: optional(CodeValue),
       ansoegningStatus: optional(CodeValue),
       bevillingsstatus: optional(CodeValue),
-      pNummer: optional(t.string),
-      cprNummer: optional(t.string),
+      pNummer: optional(Text),
+      cprNummer: optional(Text),
     }),
   ]),
   'CaseNotificationWebServiceMessageBodyDto',
@@ -67,7 +67,7 @@ export const GdprDeletedNotificationWebserviceMessageBodyDto = t.exact(
   t.type({
     vitasSagsId: NonEmptyString,
     virksomhedsordningSkabelon: CodeValue,
-    cprNumre: t.array(t.string),
+    cprNumre: t.array(Text),
     slettedeExternalIdentifiers: t.array(Uuid),
   }),
   'GdprDeletedNotificationWebserviceMessageBodyDto',

@@ -6,17 +6,43 @@ import * as t from 'io-ts';
  * contain the rejected value.
  */
 
+/**
+ * U+0000 and UTF-16 surrogates that are not part of a pair: PostgreSQL can store neither in
+ * `text` or `jsonb` (22P05, 22021), and neither is a character of any real value. With the `u`
+ * flag a paired surrogate is one code point outside \uD800-\uDFFF, so only lone ones match.
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u;
+
+/** The JSON Schema `pattern` (ECMA-262, `u` flag) that says the same as `isStorable`. */
+export const STORABLE_STRING_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
+
+export function isStorable(s: string): boolean {
+  return !UNSTORABLE.test(s);
+}
+
+export interface TextBrand {
+  readonly Text: unique symbol;
+}
+/** A string as the source document's `string`: any characters that can be stored. */
+export const Text = t.brand(t.string, (s): s is t.Branded<string, TextBrand> => isStorable(s), 'Text');
+export type Text = t.TypeOf<typeof Text>;
+
 export interface NonEmptyStringBrand {
   readonly NonEmptyString: unique symbol;
 }
+/** `string` with `MinLength: 1`. */
 export const NonEmptyString = t.brand(
   t.string,
-  (s): s is t.Branded<string, NonEmptyStringBrand> => s.length >= 1,
+  (s): s is t.Branded<string, NonEmptyStringBrand> => s.length >= 1 && isStorable(s),
   'NonEmptyString',
 );
 export type NonEmptyString = t.TypeOf<typeof NonEmptyString>;
 
-const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The JSON Schema `pattern` of `Uuid`, and its test. */
+export const UUID_PATTERN_TEXT =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const UUID_PATTERN = new RegExp(UUID_PATTERN_TEXT);
 
 export interface UuidBrand {
   readonly Uuid: unique symbol;
@@ -28,6 +54,17 @@ export type Uuid = t.TypeOf<typeof Uuid>;
 // ISO 8601 calendar date and time: seconds and fraction optional, offset optional.
 const DATE_TIME_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+const LEAP_YEAR = '(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)';
+const MONTH_DAY =
+  '(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)';
+const TIME = '(?:[01][0-9]|2[0-3]):(?:[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?|59:60(?:[.,][0-9]+)?)';
+const OFFSET = '(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?';
+/**
+ * What `DateTime` accepts, as one JSON Schema `pattern`: the syntax above and a real calendar
+ * date (leap years included), so that the OpenAPI document says exactly what the codec does.
+ */
+export const DATE_TIME_SCHEMA_PATTERN = `^(?:[0-9]{4}-${MONTH_DAY}|${LEAP_YEAR}-02-29)[Tt ]${TIME}${OFFSET}$`;
 
 export interface DateTimeBrand {
   readonly DateTime: unique symbol;
@@ -61,8 +98,10 @@ export function parseDateTime(text: string): Date | undefined {
   // going through a float would round .9999999999999999999 up into the next second.
   const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
-  const wallClockAsUtc = utcMillis(year, month - 1, day, hour, minute, second, millis);
+  // A leap second (RFC 3339: second 60, in the last minute of an hour in any offset) is the
+  // instant the next minute starts, as PostgreSQL reads it; the text is kept as sent.
+  if (hour > 23 || minute > 59 || second > 60 || (second === 60 && minute !== 59)) return undefined;
+  const wallClockAsUtc = utcMillis(year, month - 1, day, hour, minute, second, second === 60 ? 0 : millis);
   if (zulu !== undefined) return new Date(wallClockAsUtc);
   if (sign !== undefined) {
     const offsetMinutes = Number(oh) * 60 + Number(om);
@@ -147,14 +186,20 @@ export type Code = t.Branded<number, CodeBrand>;
 const isCode = (n: unknown): n is Code =>
   typeof n === 'number' && Number.isInteger(n) && n >= CODE_MIN && n <= CODE_MAX;
 
+/**
+ * The digit strings `CodeValue` accepts: up to eight digits, leading zeros allowed, at most
+ * CODE_MAX (10000000). Also the OpenAPI schema's pattern, so the two cannot say different things.
+ */
+export const CODE_STRING_PATTERN = '^(?:[0-9]{1,7}|0[0-9]{7}|10000000)$';
+const CODE_STRING = new RegExp(CODE_STRING_PATTERN);
+
 /** A code-list code: a JSON integer, or a string of digits normalised to the integer. */
 export const CodeValue = new t.Type<Code, number, unknown>(
   'Code',
   isCode,
   (input, context) => {
-    if (typeof input === 'string' && /^\d{1,8}$/.test(input)) {
-      const n = Number(input);
-      return isCode(n) ? t.success(n) : t.failure(input, context);
+    if (typeof input === 'string') {
+      return CODE_STRING.test(input) ? t.success(Number(input) as Code) : t.failure(input, context);
     }
     return isCode(input) ? t.success(input) : t.failure(input, context);
   },

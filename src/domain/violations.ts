@@ -2,7 +2,9 @@ import type * as t from 'io-ts';
 import type { Violation } from './errors';
 
 const EXPECTATIONS: Record<string, string> = {
-  NonEmptyString: 'must be a string of at least one character',
+  NonEmptyString:
+    'must be a string of at least one character, without U+0000 or an unpaired UTF-16 surrogate',
+  Text: 'must be a string without U+0000 or an unpaired UTF-16 surrogate',
   Uuid: 'must be a uuid in RFC 4122 text form',
   DateTime: 'must be an ISO 8601 date-time',
   Code: 'must be a code-list code: an integer from 0 to 10000000, or a string of its digits',

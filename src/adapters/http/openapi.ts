@@ -6,7 +6,14 @@ import {
   DispatchGdprDeletedNotificationRequestDto,
   SendOrdningsnotifikationRequestDto,
 } from '../../domain/notification';
-import { CODE_MAX, CODE_MIN } from '../../domain/primitives';
+import {
+  CODE_MAX,
+  CODE_MIN,
+  CODE_STRING_PATTERN,
+  DATE_TIME_SCHEMA_PATTERN,
+  STORABLE_STRING_PATTERN,
+  UUID_PATTERN_TEXT,
+} from '../../domain/primitives';
 import { REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
 import { WRITE_SCOPE } from '../auth/jwt-authenticator';
 
@@ -44,18 +51,21 @@ const OPERATION_SUMMARY = 'Skriver en wsb til RabbitMQ';
 
 /** The schema of each leaf codec, by the codec's name. */
 const LEAF_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
-  NonEmptyString: { type: 'string', minLength: 1 },
-  Uuid: { type: 'string', format: 'uuid' },
+  NonEmptyString: { type: 'string', minLength: 1, pattern: STORABLE_STRING_PATTERN },
+  Text: { type: 'string', pattern: STORABLE_STRING_PATTERN },
+  Uuid: { type: 'string', format: 'uuid', pattern: UUID_PATTERN_TEXT },
+  // No `format: date-time`: RFC 3339's requires an offset, and the contract reads a time without one
+  // as Danish local time. The pattern is exactly what the codec accepts, calendar included.
   DateTime: {
     type: 'string',
-    format: 'date-time',
+    pattern: DATE_TIME_SCHEMA_PATTERN,
     description:
-      'ISO 8601. Uden offset eller Z læses tidspunktet som dansk tid (Europe/Copenhagen). / Without an offset or Z the time is read as Danish local time.',
+      'ISO 8601 (date-time). Uden offset eller Z læses tidspunktet som dansk tid (Europe/Copenhagen). / Without an offset or Z the time is read as Danish local time. A leap second (…:59:60) is accepted.',
   },
   Code: {
     oneOf: [
       { type: 'integer', minimum: CODE_MIN, maximum: CODE_MAX },
-      { type: 'string', pattern: '^[0-9]{1,8}$' },
+      { type: 'string', pattern: CODE_STRING_PATTERN },
     ],
     description: `Kode fra STAR-kodeliste (CodeListItemIdentifierType, ${CODE_MIN}–${CODE_MAX}). A string of digits is accepted and normalised to the integer.`,
   },

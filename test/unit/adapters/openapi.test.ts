@@ -5,6 +5,12 @@ import { renderDocumentation } from '../../../src/adapters/http/documentation-ro
 import { OPENAPI_DOCUMENT } from '../../../src/adapters/http/openapi';
 import { InMemoryOutbox } from '../../../src/adapters/in-memory/in-memory-outbox';
 import { decodeNotification } from '../../../src/domain/notification';
+import {
+  CODE_STRING_PATTERN,
+  DATE_TIME_SCHEMA_PATTERN,
+  STORABLE_STRING_PATTERN,
+  UUID_PATTERN_TEXT,
+} from '../../../src/domain/primitives';
 import { ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
 import {
   isCodeListType,
@@ -51,7 +57,7 @@ function expectType(field: SourceField, property: Schema): void {
   if (isCodeListType(field.type)) {
     expect(property['x-codeList']).to.equal(field.type);
     expect(property.oneOf).to.deep.include({ type: 'integer', minimum: 0, maximum: 10_000_000 });
-    expect(property.oneOf).to.deep.include({ type: 'string', pattern: '^[0-9]{1,8}$' });
+    expect(property.oneOf).to.deep.include({ type: 'string', pattern: CODE_STRING_PATTERN });
     return;
   }
   switch (field.type) {
@@ -64,8 +70,9 @@ function expectType(field: SourceField, property: Schema): void {
       expect(property.format).to.equal('uuid');
       return;
     case 'date-time':
+      // RFC 3339's format requires an offset; the contract's date-time does not (openapi.ts).
       expect(types).to.include('string');
-      expect(property.format).to.equal('date-time');
+      expect(property.pattern).to.equal(DATE_TIME_SCHEMA_PATTERN);
       return;
     case 'string':
       expect(types).to.include('string');
@@ -76,11 +83,11 @@ function expectType(field: SourceField, property: Schema): void {
       return;
     case 'stringCollection':
       expect(property.type).to.equal('array');
-      expect(property.items).to.deep.equal({ type: 'string' });
+      expect(property.items).to.deep.equal({ type: 'string', pattern: STORABLE_STRING_PATTERN });
       return;
     case 'uuidCollection':
       expect(property.type).to.equal('array');
-      expect(property.items).to.deep.equal({ type: 'string', format: 'uuid' });
+      expect(property.items).to.deep.equal({ type: 'string', format: 'uuid', pattern: UUID_PATTERN_TEXT });
       return;
     default:
       throw new Error(`the oracle has a type the test does not know: ${field.type}`);

@@ -289,6 +289,9 @@ describe('domain/notification', () => {
       ['2025-03-01T10:15:30,25Z', '2025-03-01T10:15:30.250Z', 'decimal comma'],
       ['0050-06-15T12:00:00Z', '0050-06-15T12:00:00.000Z', 'a year below 100 is not read as 19xx'],
       ['0004-02-29T00:00:00Z', '0004-02-29T00:00:00.000Z', 'leap day of year 4'],
+      ['2016-12-31T23:59:60Z', '2017-01-01T00:00:00.000Z', 'leap second (RFC 3339): the next minute starts'],
+      ['2016-12-31T23:59:60.5Z', '2017-01-01T00:00:00.000Z', 'leap second with a fraction'],
+      ['2017-01-01T00:59:60+01:00', '2017-01-01T00:00:00.000Z', 'leap second in another offset'],
     ];
     for (const [text, instant, what] of instants) {
       it(`${what}: ${text} is ${instant}`, () => {
@@ -479,6 +482,63 @@ describe('domain/notification', () => {
       const violations = violationsOf('GdprSlettetNotifikation', body);
       expect(violations).to.have.length(6);
       expect(JSON.stringify(violations)).to.not.match(digits);
+    });
+  });
+
+  describe('strings PostgreSQL cannot store are refused, at their JSON path', () => {
+    const unstorable: Array<[string, string]> = [
+      ['8765\u00004321', 'U+0000'],
+      ['\ud800', 'a lone high surrogate'],
+      ['x\udc00', 'a lone low surrogate'],
+      ['\udc00\ud800', 'surrogates in the wrong order'],
+    ];
+    const ordningsPaths = [
+      'ordningsnotifikation.jobCenterKode',
+      'ordningsnotifikation.body.cvrNummer',
+      'ordningsnotifikation.body.vitasDybtLink',
+      'ordningsnotifikation.body.ansvarligMedarbejderEmail',
+      'ordningsnotifikation.body.pNummer',
+      'ordningsnotifikation.body.cprNummer',
+    ];
+    for (const [value, what] of unstorable) {
+      for (const path of ordningsPaths) {
+        it(`${what} in ${path}: 1014 at that path`, () => {
+          const violation = expectOnlyViolationAt(
+            'Ordningsnotifikation',
+            withPath(ordningsnotifikation(), path, value),
+            path,
+          );
+          expect(violation.message).to.match(/U\+0000/);
+        });
+      }
+      it(`${what} in gdprSlettetNotifikation.body.vitasSagsId and cprNumre[1]`, () => {
+        expectOnlyViolationAt(
+          'GdprSlettetNotifikation',
+          withPath(gdprSlettetNotifikation(), 'gdprSlettetNotifikation.body.vitasSagsId', value),
+          'gdprSlettetNotifikation.body.vitasSagsId',
+        );
+        expectOnlyViolationAt(
+          'GdprSlettetNotifikation',
+          withPath(gdprSlettetNotifikation(), 'gdprSlettetNotifikation.body.cprNumre', [
+            FICTITIOUS_CPR,
+            value,
+          ]),
+          'gdprSlettetNotifikation.body.cprNumre[1]',
+        );
+      });
+    }
+    it('accepts a paired surrogate (an emoji) and other non-ASCII text', () => {
+      const notification = accepted(
+        'Ordningsnotifikation',
+        withPath(
+          ordningsnotifikation(),
+          'ordningsnotifikation.body.vitasDybtLink',
+          'https://vitas.example/sø/😀',
+        ),
+      );
+      expect(atPath(notification.payload, 'ordningsnotifikation.body.vitasDybtLink')).to.equal(
+        'https://vitas.example/sø/😀',
+      );
     });
   });
 
