@@ -290,7 +290,7 @@ async function startServe(config: Configuration, logger: Logger, metrics: Gatewa
     retryAfterSeconds: config.retryAfterSeconds,
     onRequestFinished: metrics.httpRequestFinished,
   });
-  const server: Server = await listen(createPublicServer(app, config.tls), config.port, config.host);
+  const server: Server = await listen(createPublicServer(app, config.tls, logger), config.port, config.host);
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   logger.info(

@@ -25,6 +25,7 @@ export async function startIntake(options: {
   /** HTTPS (and client certificates) as `serve` sets them up; baseUrl is then https://. */
   tls?: TlsConfiguration;
 }): Promise<RunningIntake> {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createIntakeApp({
     acceptNotification: new AcceptNotification(
       options.codeLists ?? UNCHECKED_CODE_LISTS,
@@ -34,12 +35,12 @@ export async function startIntake(options: {
       { exchange: 'virksomhedsordning.webservicebesked' },
     ),
     authenticator: options.authenticator,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryAfterSeconds: 5,
     ...(options.onRequestFinished !== undefined ? { onRequestFinished: options.onRequestFinished } : {}),
   });
-  const server: Server = await listen(createPublicServer(app, options.tls), 0, '127.0.0.1');
+  const server: Server = await listen(createPublicServer(app, options.tls, logger), 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,

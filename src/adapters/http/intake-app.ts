@@ -1,16 +1,16 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
-import bodyParser from 'koa-bodyparser';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../../application/accept-notification';
 import { StorageUnavailableError } from '../../application/ports';
 import type { MessageKind } from '../../domain/notification';
-import { isRequestId, parseRequestId, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
+import { isRequestId, parseRequestId } from '../../domain/request-id';
 import type { Authenticator, Principal } from '../auth/jwt-authenticator';
 import { WRITE_SCOPE } from '../auth/jwt-authenticator';
 import { createDocumentationRouter } from './documentation-router';
 import { summarise } from '../logging';
-import { problems, sendProblem } from './problem';
+import { type BodyRefusal, readJsonBody } from './json-body';
+import { type Problem, problems, sendProblem } from './problem';
 
 export interface IntakeAppOptions {
   readonly acceptNotification: AcceptNotification;
@@ -33,6 +33,33 @@ interface IntakeState {
   authFailure?: string;
   requestId?: string;
   route?: string;
+  /** The parsed JSON body, not yet validated. */
+  body?: unknown;
+}
+
+function refusalProblem(refusal: BodyRefusal, limitBytes: number): Problem {
+  switch (refusal) {
+    case 'too-large':
+      return problems.tooLarge(limitBytes);
+    case 'unsupported-encoding':
+      return problems.unsupportedMediaType('Content-Encoding must be identity, gzip, deflate or br.');
+    case 'unsupported-charset':
+      return problems.unsupportedMediaType('The body must be UTF-8: charset, if given, must be utf-8.');
+    case 'corrupt-encoding':
+      return problems.unreadableBody(
+        'does not decompress as its Content-Encoding says (corrupt or truncated)',
+      );
+    case 'invalid-utf8':
+      return problems.unreadableBody('is not valid UTF-8');
+    case 'incomplete':
+      return problems.unreadableBody('ended before it was complete');
+    case 'malformed-json':
+      return problems.malformedJson();
+    default: {
+      const unexpected: never = refusal;
+      throw new Error(`unhandled body refusal ${String(unexpected)}`);
+    }
+  }
 }
 
 /**
@@ -42,16 +69,6 @@ interface IntakeState {
 export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
   const app = new Koa<IntakeState>();
   app.proxy = false;
-  const parseJson = bodyParser({
-    enableTypes: ['json'],
-    extendTypes: { json: ['application/json', 'application/*+json'] },
-    jsonLimit: `${options.bodyLimitBytes}b`,
-    strict: false,
-    onerror: (error: Error) => {
-      throw error;
-    },
-  });
-
   app.use(accessLog(options));
   app.use(errorBoundary(options));
 
@@ -72,17 +89,12 @@ export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
           sendProblem(ctx, problems.tooLarge(options.bodyLimitBytes), ctx.state.requestId);
           return;
         }
-        try {
-          await parseJson(ctx, async () => undefined);
-        } catch (error) {
-          const status = (error as { status?: number }).status;
-          if (status === 413)
-            sendProblem(ctx, problems.tooLarge(options.bodyLimitBytes), ctx.state.requestId);
-          else if (status === 415) sendProblem(ctx, problems.unsupportedMediaType(), ctx.state.requestId);
-          else if (status === 400) sendProblem(ctx, problems.malformedJson(), ctx.state.requestId);
-          else throw error;
+        const body = await readJsonBody(ctx.req, options.bodyLimitBytes);
+        if (!body.ok) {
+          sendProblem(ctx, refusalProblem(body.refusal, options.bodyLimitBytes), ctx.state.requestId);
           return;
         }
+        ctx.state.body = body.value;
         await next();
       },
       async (ctx) => {
@@ -94,7 +106,7 @@ export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
         const result = await options.acceptNotification.execute({
           kind,
           requestId: parsedRequestId,
-          body: ctx.request.body,
+          body: ctx.state.body,
           clientId: principal.clientId,
           clientCertSubject: clientCertificateSubject(ctx),
         });
@@ -186,7 +198,7 @@ function requireJsonMediaType() {
 /** The x-requestId to echo in an error: only a well-formed one, so no header is reflected unchecked. */
 function echoableRequestId(ctx: Context): string | undefined {
   const value = ctx.get('x-requestid');
-  return value !== '' && value.length <= REQUEST_ID_MAX_LENGTH ? value : undefined;
+  return isRequestId(parseRequestId(value)) ? value : undefined;
 }
 
 function clientCertificateSubject(ctx: Context): string | undefined {

@@ -32,6 +32,28 @@ export const problems = {
     ...FEJL.invalidMessage,
     errors: [{ path: '(body)', fejlkode: 1014, message: 'must be a well-formed JSON object' }],
   }),
+  /** The body's bytes could not be read as sent (corrupt compression, not UTF-8, cut short). */
+  unreadableBody: (reason: string): Problem => ({
+    type: `${TYPE_PREFIX}unreadable-body`,
+    title: 'Bad Request',
+    status: 400,
+    detail: `The body ${reason}.`,
+    ...FEJL.invalidMessage,
+    errors: [{ path: '(body)', fejlkode: 1014, message: reason }],
+  }),
+  /** What Node's HTTP parser refused before the request reached the intake (public-server.ts). */
+  unparseableRequest: (status: number, title: string): Problem => ({
+    type: `${TYPE_PREFIX}unparseable-request`,
+    title,
+    status,
+    detail:
+      status === 431
+        ? 'The request headers are larger than the server accepts.'
+        : status === 408
+          ? 'The request took too long to arrive.'
+          : 'The request is not well-formed HTTP.',
+    ...FEJL.invalidMessage,
+  }),
   unauthenticated: (): Problem => ({
     type: `${TYPE_PREFIX}logon-failed`,
     title: 'Unauthorized',
@@ -58,11 +80,13 @@ export const problems = {
     status: 413,
     detail: `The body is larger than ${limit} bytes.`,
   }),
-  unsupportedMediaType: (): Problem => ({
+  unsupportedMediaType: (
+    detail = 'The body must be application/json (UTF-8), identity, gzip, deflate or br encoded.',
+  ): Problem => ({
     type: `${TYPE_PREFIX}unsupported-media-type`,
     title: 'Unsupported Media Type',
     status: 415,
-    detail: 'The body must be application/json.',
+    detail,
   }),
   notFound: (): Problem => ({
     type: `${TYPE_PREFIX}not-found`,

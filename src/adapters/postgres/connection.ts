@@ -13,6 +13,12 @@ export interface PostgresSettings {
   readonly applicationName: string;
 }
 
+// pg sends a Date parameter as local time with the zone's current-style offset, which cuts the
+// seconds of historic offsets (Copenhagen's local mean time before 1894 is +00:50:20): a
+// registreringsDato from 1850 would be stored 20 s off under TZ=Europe/Copenhagen. In UTC every
+// instant is exact whatever the process's TZ. It is pg's only switch for this, and process-wide.
+pg.defaults.parseInputDatesAsUTC = true;
+
 export function createPool(settings: PostgresSettings): pg.Pool {
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
