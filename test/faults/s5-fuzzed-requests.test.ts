@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../support/fixtures';
 import { GDPR_PATH, ORDNINGS_PATH } from '../support/intake';
 import { memoryOf, progress, report, Scenario, type Outcome } from './support/fault-harness';
@@ -62,6 +64,9 @@ const wrongTypes: fc.Arbitrary<Json> = fc.constantFrom<Json>(
   [null],
   { a: 1 },
   '0'.repeat(5_000),
+  '8765\u00004321',
+  '\ud800',
+  'x\udfff',
 );
 // A third of the notifications stay valid (some with unknown fields added), so that many are accepted.
 const unknownFields = fc.dictionary(
@@ -157,6 +162,8 @@ const contentType = fc.oneof(
     'application/x-www-form-urlencoded',
     'multipart/form-data; boundary=x',
     'application/json; charset=latin1',
+    'application/json; charset=foo',
+    'application/json; charset="UTF-8"',
   ),
   fc.constant(undefined),
   ascii(40),
@@ -296,4 +303,132 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     );
     expect(after - before, 'gateway RSS growth').to.be.lessThan(100 * 1024 * 1024);
   });
+
+  it('hostile bytes inside batches of good requests: every good request 200, every hostile one 4xx, nothing stored altered', async () => {
+    scenario = await Scenario.create('s5b');
+    const { baseUrl, process: serve } = await scenario.startServe();
+    scenario.startRelay();
+    const runTag = scenario.runTag.toString(36);
+    const rounds = Number(process.env.FAULTS_HOSTILE_ROUNDS ?? 40);
+    const good: Array<{ requestId: string; outcome: Outcome }> = [];
+    const bad: Array<{ kind: string; requestId: string; outcome: Outcome }> = [];
+    const post = async (
+      requestId: string,
+      bytes: Uint8Array,
+      headers: Record<string, string>,
+    ): Promise<Outcome> => {
+      try {
+        const response = await fetch(`${baseUrl}${ORDNINGS_PATH}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${scenario!.bearer}`,
+            'x-requestId': requestId,
+            'content-type': 'application/json',
+            ...headers,
+          },
+          body: bytes,
+          signal: AbortSignal.timeout(15_000),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      } catch (error) {
+        return error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error';
+      }
+    };
+    for (let round = 0; round < rounds; round++) {
+      const sends: Array<Promise<void>> = [];
+      for (let i = 0; i < 50; i++) {
+        const requestId = `good-${runTag}-${round}-${i}`;
+        const body = Buffer.from(
+          JSON.stringify(
+            ordningsnotifikation(
+              { eksternIdentifier: randomUUID() },
+              { vitasDybtLink: `https://vitas.example/good/${round}/${i}` },
+            ),
+          ),
+        );
+        // Some good ones compressed, so that the decompressing path shares batches too.
+        const headers: Record<string, string> = i % 5 === 0 ? { 'content-encoding': 'gzip' } : {};
+        sends.push(
+          post(requestId, i % 5 === 0 ? gzipSync(body) : body, headers).then((outcome) => {
+            good.push({ requestId, outcome });
+          }),
+        );
+      }
+      hostileCases(round).forEach(([kind, bytes, headers], i) => {
+        const requestId = `bad-${runTag}-${round}-${i}`;
+        sends.push(
+          post(requestId, bytes, headers).then((outcome) => {
+            bad.push({ kind, requestId, outcome });
+          }),
+        );
+      });
+      await Promise.all(sends);
+    }
+    const goodStatuses = good.map((g) => g.outcome).filter((o) => o !== 200);
+    const badByKind: Record<string, Record<string, number>> = {};
+    for (const b of bad) {
+      const byStatus = (badByKind[b.kind] ??= {});
+      byStatus[String(b.outcome)] = (byStatus[String(b.outcome)] ?? 0) + 1;
+    }
+    progress(`good: ${good.length} sent, not 200: ${JSON.stringify(goodStatuses.slice(0, 5))}`);
+    progress(`hostile by kind: ${JSON.stringify(badByKind)}`);
+    const { rows } = await sql<{ request_id: string; payload: unknown }>`
+      select request_id, payload from outbox`.execute(scenario.database.db);
+    expect(goodStatuses, 'good requests not answered 200').to.deep.equal([]);
+    expect(
+      bad.filter((b) => typeof b.outcome !== 'number' || b.outcome < 400 || b.outcome >= 500),
+      'hostile requests not answered 4xx',
+    ).to.deep.equal([]);
+    expect(rows.map((r) => r.request_id).sort(), 'rows = the good requests').to.deep.equal(
+      good.map((g) => g.requestId).sort(),
+    );
+    expect(
+      rows.filter(
+        (r) => JSON.stringify(r.payload).includes('\\ufffd') || JSON.stringify(r.payload).includes('\ufffd'),
+      ),
+      'U+FFFD stored',
+    ).to.deep.equal([]);
+    expect(
+      serve.logLines.filter((l) => l.msg === 'request failed'),
+      '500s in the log',
+    ).to.deep.equal([]);
+    for (const { requestId } of good)
+      scenario.ledger.record({ requestId, entity: -1, seq: -1, sentAt: 0, outcome: 200 });
+    report(
+      5,
+      await scenario.settle(),
+      `hostile bytes in batches: ${good.length} good, ${bad.length} hostile`,
+    );
+  });
 });
+
+/** One of each kind of hostile body per round: what the gateway must refuse with a 4xx. */
+function hostileCases(round: number): Array<[string, Uint8Array, Record<string, string>]> {
+  const valid = JSON.stringify(
+    ordningsnotifikation({}, { vitasDybtLink: `https://vitas.example/bad/${round}` }),
+  );
+  const withField = (field: string, value: string) =>
+    JSON.stringify(ordningsnotifikation({}, { [field]: value }));
+  const invalidUtf8 = Buffer.from(withField('cvrNummer', '12XX5678'));
+  invalidUtf8.set([0xff, 0xfe], invalidUtf8.indexOf('XX'));
+  const gzipped = gzipSync(Buffer.from(valid));
+  const fields = ['cvrNummer', 'cprNummer', 'ansvarligMedarbejderEmail', 'pNummer', 'vitasDybtLink'];
+  const field = fields[round % fields.length] ?? 'cvrNummer';
+  return [
+    ['NUL', Buffer.from(withField(field, '8765\u00004321')), {}],
+    ['lone surrogate', Buffer.from(withField(field, '\ud800x')), {}],
+    ['invalid UTF-8', invalidUtf8, {}],
+    [
+      'latin1 without charset',
+      Buffer.from(withField('ansvarligMedarbejderEmail', 'søren@x.example'), 'latin1'),
+      {},
+    ],
+    ['charset latin1', Buffer.from(valid, 'latin1'), { 'content-type': 'application/json; charset=latin1' }],
+    ['charset foo', Buffer.from(valid), { 'content-type': 'application/json; charset=foo' }],
+    ['gzip header, plain body', Buffer.from(valid), { 'content-encoding': 'gzip' }],
+    ['truncated gzip', gzipped.subarray(0, gzipped.length - 10), { 'content-encoding': 'gzip' }],
+    ['br header, plain body', Buffer.from(valid), { 'content-encoding': 'br' }],
+    ['unknown encoding', brotliCompressSync(Buffer.from(valid)), { 'content-encoding': 'compress' }],
+  ];
+}
