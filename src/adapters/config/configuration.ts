@@ -118,7 +118,7 @@ export function loadConfiguration(
     dataDir: read.string('DATA_DIR', '.data'),
     dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
     dbConnectTimeoutMs: read.integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
-    amqpUrl: read.optionalUrl('AMQP_URL', ['amqp:', 'amqps:']) ?? 'amqp://guest:guest@127.0.0.1:5672',
+    amqpUrl: read.optionalUrlList('AMQP_URL', ['amqp:', 'amqps:']) ?? 'amqp://guest:guest@127.0.0.1:5672',
     amqpExchange: read.string('AMQP_EXCHANGE', DEFAULT_EXCHANGE),
     amqpQueues: parseQueues(read.string('AMQP_QUEUES', DEFAULT_QUEUES, true), problems),
     port: read.integer('PORT', 8080, 0, 65535),
@@ -302,9 +302,35 @@ class EnvReader {
     return raw;
   }
 
+  /**
+   * One URL, or several separated by commas (a cluster's nodes); each is checked. Returned
+   * normalised: entries trimmed, empty ones dropped, joined by commas.
+   */
+  optionalUrlList(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    if (entries.length === 0) {
+      this.problems.push(`${name} names no URL`);
+      return undefined;
+    }
+    const before = this.problems.length;
+    entries.forEach((entry, i) =>
+      this.checkUrl(entries.length === 1 ? name : `${name} entry ${i + 1}`, entry, protocols),
+    );
+    return this.problems.length === before ? entries.join(',') : undefined;
+  }
+
   optionalUrl(name: string, protocols: readonly string[]): string | undefined {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return undefined;
+    return this.checkUrl(name, raw, protocols);
+  }
+
+  private checkUrl(name: string, raw: string, protocols: readonly string[]): string | undefined {
     let url: URL;
     try {
       url = new URL(raw);

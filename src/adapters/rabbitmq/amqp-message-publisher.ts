@@ -3,8 +3,12 @@ import type { Logger } from 'pino';
 import { retryDelayMs } from '../../application/relay-outbox';
 import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay-ports';
 import type { QueueSpec } from '../config/configuration';
+import { brokerAddresses, brokerHost } from './broker-addresses';
+
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface AmqpPublisherSettings {
+  /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
   readonly url: string;
   /** Declared (topic, durable) at every (re)connect. */
   readonly exchange: string;
@@ -41,12 +45,18 @@ export class AmqpMessagePublisher implements MessagePublisher {
   private readonly waiters = new Set<() => void>();
   private loop: Promise<void> | undefined;
   private wakeLoop: () => void = () => undefined;
+  private readonly nodes: readonly string[];
+  /** The node the next connect tries first: the one after the node last connected to. */
+  private nextNode = 0;
 
   constructor(
     private readonly settings: AmqpPublisherSettings,
     private readonly logger: Logger,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.nodes = brokerAddresses(settings.url);
+    if (this.nodes.length === 0) throw new Error('AMQP_URL names no broker');
+  }
 
   /** Starts connecting (and reconnecting) in the background. */
   start(): void {
@@ -189,7 +199,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
   private async connectLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const lost = await this.connectOnce().then(
+      const lost = await this.connectToAnyNode().then(
         (closed) => {
           failures = 0;
           return closed;
@@ -218,10 +228,40 @@ export class AmqpMessagePublisher implements MessagePublisher {
     }
   }
 
+  /**
+   * Tries each node once, starting after the node last connected to: after a connection is lost
+   * that node is likely the one that went away, so another one is tried first. Backoff (above)
+   * comes only once every node has refused.
+   */
+  private async connectToAnyNode(): Promise<Promise<void>> {
+    let lastError: unknown = new Error('no broker node tried');
+    for (let i = 0; i < this.nodes.length; i++) {
+      const index = (this.nextNode + i) % this.nodes.length;
+      const url = this.nodes[index] as string;
+      try {
+        const lost = await this.connectOnce(url);
+        this.nextNode = (index + 1) % this.nodes.length;
+        if (this.nodes.length > 1) this.logger.info({ node: brokerHost(url) }, 'connected to RabbitMQ node');
+        return lost;
+      } catch (error) {
+        lastError = error;
+        if (this.nodes.length > 1) {
+          this.logger.warn(
+            { node: brokerHost(url), err: describe(error) },
+            'RabbitMQ node unreachable, trying the next',
+          );
+        }
+      }
+    }
+    throw lastError;
+  }
+
   /** Connects and declares the topology; resolves with a promise that settles when it is lost. */
-  private async connectOnce(): Promise<Promise<void>> {
-    const connection = await connect(this.settings.url, {
+  private async connectOnce(url: string): Promise<Promise<void>> {
+    const connection = await connect(url, {
       clientProperties: { connection_name: this.settings.connectionName },
+      // A node that is gone without a RST must not hold the failover for the OS's TCP timeout.
+      timeout: CONNECT_TIMEOUT_MS,
     });
     let closed!: () => void;
     const lost = new Promise<void>((resolve) => (closed = resolve));
