@@ -16,23 +16,26 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function urlFor(database: string): string {
-  const url = new URL(TEST_POSTGRES_URL);
+function urlFor(database: string, server: string): string {
+  const url = new URL(server);
   url.pathname = `/${database}`;
   return url.toString();
 }
 
 /** A fresh, migrated database with a unique name; `drop()` removes it. */
-export async function createTestDatabase(prefix = 'wsb_test'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'wsb_test',
+  server = TEST_POSTGRES_URL,
+): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   try {
     await admin.query(`create database "${name}"`);
   } finally {
     await admin.end();
   }
-  const url = urlFor(name);
+  const url = urlFor(name, server);
   const pool = createPool({
     connectionString: url,
     poolSize: 20,
@@ -48,7 +51,7 @@ export async function createTestDatabase(prefix = 'wsb_test'): Promise<TestDatab
     pool,
     drop: async () => {
       await db.destroy();
-      const c = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+      const c = new pg.Client({ connectionString: server });
       await c.connect();
       try {
         await c.query(`drop database if exists "${name}" with (force)`);

@@ -72,9 +72,13 @@ export async function withChannel<T>(
   }
 }
 
-export async function deleteTopology(exchange: string, queues: readonly string[]): Promise<void> {
+export async function deleteTopology(
+  exchange: string,
+  queues: readonly string[],
+  url = TEST_AMQP_URL,
+): Promise<void> {
   await withChannel(async (channel) => {
     for (const q of queues) await channel.deleteQueue(q);
     await channel.deleteExchange(exchange);
-  }).catch(() => undefined);
+  }, url).catch(() => undefined);
 }

@@ -21,12 +21,15 @@ export class TcpProxy {
   private refusing = false;
   private commitCut: { mode: CommitCut; done: () => void } | undefined;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private target: { host: string; port: number },
+  ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
     const server = createServer();
-    const proxy = new TcpProxy(server);
-    server.on('connection', (client) => proxy.accept(client, targetHost, targetPort));
+    const proxy = new TcpProxy(server, { host: targetHost, port: targetPort });
+    server.on('connection', (client) => proxy.accept(client, proxy.target.host, proxy.target.port));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }
@@ -62,6 +65,12 @@ export class TcpProxy {
     });
     client.on('end', () => upstream.end());
     upstream.pipe(client);
+  }
+
+  /** New connections go to another server (a promoted standby); existing ones are dropped. */
+  retarget(host: string, port: number): void {
+    this.target = { host, port };
+    for (const s of this.sockets) s.destroy();
   }
 
   /** Arms a one-shot cut at the next COMMIT; resolves once it has happened. */

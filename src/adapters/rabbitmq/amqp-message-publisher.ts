@@ -28,7 +28,18 @@ interface Connected {
   readonly channel: ConfirmChannel;
   /** messageIds the broker returned as unroutable and whose confirm has not come yet. */
   readonly returned: Set<string>;
+  /** Nacks since the last ack on this channel. */
+  nacksInARow: number;
 }
+
+/**
+ * Nacks in a row, with no ack between, after which the channel is taken for sick and the
+ * connection is opened again (on the next node of a cluster). A nack is rare and means the
+ * broker could not take the message; but RabbitMQ 3.10 was seen (fault scenario 7) to nack every
+ * publish of a channel opened while a quorum queue was electing a new leader, for minutes, while a
+ * new channel was fine.
+ */
+const NACKS_BEFORE_RECONNECT = 3;
 
 /**
  * Publishes on a confirm channel, persistent and mandatory, with the properties and headers of
@@ -139,13 +150,17 @@ export class AmqpMessagePublisher implements MessagePublisher {
           const wasReturned = current.returned.delete(message.messageId);
           if (error !== null && error !== undefined) {
             const text = error instanceof Error ? error.message : String(error);
+            if (text === 'message nacked') this.nacked(current);
             settle(
               i,
               text === 'message nacked'
                 ? { ok: false, reason: 'nack', detail: 'the broker nacked the message' }
                 : { ok: false, reason: 'connection', detail: text },
             );
-          } else if (wasReturned) {
+            return;
+          }
+          current.nacksInARow = 0;
+          if (wasReturned) {
             settle(i, {
               ok: false,
               reason: 'unroutable',
@@ -174,6 +189,16 @@ export class AmqpMessagePublisher implements MessagePublisher {
         }
       });
     });
+  }
+
+  private nacked(connected: Connected): void {
+    connected.nacksInARow++;
+    if (connected.nacksInARow !== NACKS_BEFORE_RECONNECT || this.current !== connected) return;
+    this.logger.warn(
+      { nacksInARow: connected.nacksInARow },
+      'RabbitMQ nacks every publish on this channel: reconnecting',
+    );
+    void connected.connection.close().catch(() => undefined);
   }
 
   private properties(message: RelayMessage): Options.Publish {
@@ -297,7 +322,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // connection with it, so that the loop reconnects and declares everything again.
       channel.on('close', () => void connection.close().catch(() => undefined));
       await this.declareTopology(channel);
-      this.current = { connection, channel, returned };
+      this.current = { connection, channel, returned, nacksInARow: 0 };
       this.logger.info(
         {
           exchange: this.settings.exchange,

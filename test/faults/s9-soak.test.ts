@@ -1,0 +1,191 @@
+import { writeFile } from 'node:fs/promises';
+import { expect } from 'chai';
+import { freePort, memoryOf, progress, report, Scenario, sleep } from './support/fault-harness';
+
+/**
+ * A soak: a steady 300 requests/s for 10 minutes (FAULTS_SOAK_SECONDS) with the relay on, one
+ * sample a second of both processes' RSS, the intake's heap and event-loop delay (its own
+ * /metrics) and the clients' p99. Passes when, after the first minute (warm-up), the intake's
+ * RSS grows at most 1 MB/min, the last minute's p99 is at most twice the second minute's, and
+ * nothing is lost. The samples are drawn to bench/soak.svg.
+ */
+const SECONDS = Number(process.env.FAULTS_SOAK_SECONDS ?? 600);
+const RATE = Number(process.env.FAULTS_SOAK_RATE ?? 300);
+
+interface Sample {
+  readonly t: number;
+  readonly serveRss: number;
+  readonly relayRss: number;
+  readonly heap: number;
+  readonly loopP99: number;
+  readonly p99: number;
+  readonly answered: number;
+}
+
+function metric(text: string, name: string): number {
+  const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+  return match === null ? NaN : Number(match[1]);
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: ReadonlyArray<[number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+describe(`scenario 9: soak, ${RATE} requests/s for ${SECONDS} s with the relay on`, function () {
+  this.timeout((SECONDS + 600) * 1000);
+  let scenario: Scenario | undefined;
+
+  afterEach(async () => {
+    await scenario?.close();
+    scenario = undefined;
+  });
+
+  it('RSS flat after warm-up, p99 steady, nothing lost', async () => {
+    scenario = await Scenario.create('s9');
+    const adminPort = await freePort();
+    const { baseUrl, process: serve } = await scenario.startServe({ ADMIN_PORT: String(adminPort) });
+    const relay = scenario.startRelay();
+    await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+
+    const entities = 2_000;
+    const started = performance.now();
+    const loading = scenario.load({
+      entities,
+      perEntity: Math.ceil((RATE * SECONDS) / entities),
+      baseUrls: [baseUrl],
+      rate: RATE,
+      workers: 64,
+    });
+    let done = false;
+    void loading.finally(() => {
+      done = true;
+    });
+    const samples: Sample[] = [];
+    let answeredBefore = 0;
+    while (!done) {
+      await sleep(1_000);
+      const t = (performance.now() - started) / 1000;
+      const sent = scenario.ledger.sent;
+      const window = sent.filter(
+        (s) => s.answeredAt !== undefined && s.answeredAt > performance.now() - 1_000,
+      );
+      const metrics = await fetch(`http://127.0.0.1:${adminPort}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      samples.push({
+        t,
+        serveRss: (await memoryOf(serve.child.pid as number)).rss,
+        relayRss: (await memoryOf(relay.child.pid as number)).rss,
+        heap: metric(metrics, 'wsb_nodejs_heap_size_used_bytes'),
+        loopP99: metric(metrics, 'wsb_nodejs_eventloop_lag_p99_seconds') * 1000,
+        p99: percentile(
+          window.map((s) => (s.answeredAt as number) - s.sentAt),
+          99,
+        ),
+        answered: sent.length - answeredBefore,
+      });
+      answeredBefore = sent.length;
+      if (samples.length % 60 === 0) {
+        const last = samples.at(-1) as Sample;
+        progress(
+          `soak ${Math.round(t)} s: serve RSS ${(last.serveRss / 2 ** 20).toFixed(1)} MB, relay RSS ${(last.relayRss / 2 ** 20).toFixed(1)} MB, heap ${(last.heap / 2 ** 20).toFixed(1)} MB, loop p99 ${last.loopP99.toFixed(1)} ms, p99 ${last.p99.toFixed(1)} ms`,
+        );
+      }
+    }
+    const counts = await scenario.settle();
+    const afterWarmUp = samples.filter((s) => s.t >= 60);
+    const mbPerMin = (pick: (s: Sample) => number) =>
+      slope(afterWarmUp.map((s) => [s.t / 60, pick(s) / 2 ** 20] as [number, number]));
+    const minuteP99 = (from: number, to: number) =>
+      percentile(
+        scenario!.ledger.sent
+          .filter(
+            (s) =>
+              s.answeredAt !== undefined &&
+              (s.sentAt - started) / 1000 >= from &&
+              (s.sentAt - started) / 1000 < to,
+          )
+          .map((s) => (s.answeredAt as number) - s.sentAt),
+        99,
+      );
+    const secondMinute = minuteP99(60, 120);
+    const lastMinute = minuteP99(SECONDS - 60, SECONDS);
+    const serveSlope = mbPerMin((s) => s.serveRss);
+    const relaySlope = mbPerMin((s) => s.relayRss);
+    const heapSlope = mbPerMin((s) => s.heap);
+    await writeFile('bench/soak.svg', soakSvg(samples));
+    report(
+      9,
+      counts,
+      `${samples.length} samples; after the first minute: serve RSS ${serveSlope.toFixed(2)} MB/min, relay RSS ${relaySlope.toFixed(2)} MB/min, ` +
+        `serve heap ${heapSlope.toFixed(2)} MB/min; p99 second minute ${secondMinute.toFixed(1)} ms, last minute ${lastMinute.toFixed(1)} ms; ` +
+        `serve RSS ${(samples[0]!.serveRss / 2 ** 20).toFixed(0)} → ${(samples.at(-1)!.serveRss / 2 ** 20).toFixed(0)} MB`,
+    );
+    expect(serveSlope, 'intake RSS slope after warm-up (MB/min)').to.be.at.most(1);
+    expect(relaySlope, 'relay RSS slope after warm-up (MB/min)').to.be.at.most(1);
+    expect(lastMinute, 'p99 of the last minute vs the second').to.be.at.most(2 * secondMinute);
+  });
+});
+
+/** Four panels over time: RSS (both), heap, event-loop p99, client p99. */
+function soakSvg(samples: readonly Sample[]): string {
+  const width = 900;
+  const panel = 160;
+  const left = 70;
+  const panels: Array<[string, Array<[string, string, (s: Sample) => number]>]> = [
+    [
+      'RSS (MB)',
+      [
+        ['serve', '#1f77b4', (s) => s.serveRss / 2 ** 20],
+        ['relay', '#ff7f0e', (s) => s.relayRss / 2 ** 20],
+      ],
+    ],
+    ['serve heap used (MB)', [['heap', '#2ca02c', (s) => s.heap / 2 ** 20]]],
+    ['serve event-loop delay p99 (ms)', [['loop', '#9467bd', (s) => s.loopP99]]],
+    ['client latency p99 per second (ms)', [['p99', '#d62728', (s) => s.p99]]],
+  ];
+  const maxT = Math.max(1, ...samples.map((s) => s.t));
+  const parts: string[] = [];
+  panels.forEach(([title, series], i) => {
+    const top = 30 + i * (panel + 40);
+    const values = series.flatMap(([, , pick]) => samples.map(pick)).filter(Number.isFinite);
+    const maxY = Math.max(1, ...values) * 1.1;
+    parts.push(
+      `<text x="${left}" y="${top - 8}" font-size="13">${title} (max ${(maxY / 1.1).toFixed(1)})</text>`,
+    );
+    parts.push(
+      `<rect x="${left}" y="${top}" width="${width - left - 20}" height="${panel}" fill="none" stroke="#ccc"/>`,
+    );
+    for (const [name, color, pick] of series) {
+      const points = samples
+        .filter((s) => Number.isFinite(pick(s)))
+        .map(
+          (s) =>
+            `${(left + (s.t / maxT) * (width - left - 20)).toFixed(1)},${(top + panel - (pick(s) / maxY) * panel).toFixed(1)}`,
+        )
+        .join(' ');
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="1.2" points="${points}"><title>${name}</title></polyline>`,
+      );
+    }
+  });
+  const height = 30 + panels.length * (panel + 40);
+  parts.push(`<text x="${left}" y="${height - 5}" font-size="12">time (s), 0–${Math.round(maxT)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n${parts.join('\n')}\n</svg>\n`;
+}

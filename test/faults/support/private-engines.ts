@@ -1,0 +1,328 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { progress, sleep, until } from './fault-harness';
+
+/**
+ * Engines of the suite's own — a RabbitMQ cluster, a PostgreSQL primary with a streaming standby —
+ * on loopback ports and in temporary folders, from the machine's Debian packages. They leave the
+ * machine's own RabbitMQ and PostgreSQL alone, and are stopped by PID.
+ */
+const run = promisify(execFile);
+
+async function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  const children = await run('pgrep', ['-P', String(pid)]).then(
+    ({ stdout }) =>
+      stdout
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map(Number),
+    () => [] as number[],
+  );
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+  for (const child of children) await killTree(child, signal);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// --- RabbitMQ ------------------------------------------------------------------------------------
+
+const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
+
+export interface RabbitNode {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  readonly directory: string;
+  pid: number;
+}
+
+/**
+ * A RabbitMQ cluster of `size` nodes named `wsbfN<tag>@localhost`. All nodes share a private
+ * HOME (its own Erlang cookie), a config file with only their listener, and no plugins.
+ */
+export class RabbitCluster {
+  private constructor(
+    readonly nodes: RabbitNode[],
+    private readonly home: string,
+    private readonly root: string,
+  ) {}
+
+  static async start(size: number, basePort: number): Promise<RabbitCluster> {
+    const root = await mkdtemp(path.join(tmpdir(), 'wsb-rabbit-'));
+    const home = path.join(root, 'home');
+    await mkdir(home);
+    await writeFile(path.join(home, '.erlang.cookie'), `WSBFAULTS${basePort}`);
+    await chmod(path.join(home, '.erlang.cookie'), 0o400);
+    await writeFile(path.join(root, 'enabled_plugins'), '[].');
+    const tag = basePort.toString(36);
+    const nodes: RabbitNode[] = Array.from({ length: size }, (_, i) => ({
+      name: `wsbf${i + 1}${tag}@localhost`,
+      port: basePort + i,
+      url: `amqp://guest:guest@127.0.0.1:${basePort + i}`,
+      directory: path.join(root, `n${i + 1}`),
+      pid: 0,
+    }));
+    const cluster = new RabbitCluster(nodes, home, root);
+    progress(`rabbitmq cluster: starting ${size} nodes on ports ${basePort}–${basePort + size - 1}`);
+    await Promise.all(nodes.map((node) => cluster.startNode(node)));
+    const [first, ...others] = nodes;
+    if (first === undefined) throw new Error('a cluster needs a node');
+    for (const node of others) {
+      await cluster.ctl(node, 'stop_app');
+      await cluster.ctl(node, 'join_cluster', first.name);
+      await cluster.ctl(node, 'start_app');
+    }
+    const { stdout } = await cluster.ctl(first, 'cluster_status', '--formatter', 'json');
+    const running = (JSON.parse(stdout) as { running_nodes: string[] }).running_nodes;
+    if (running.length !== size) throw new Error(`cluster formed with ${running.length} of ${size} nodes`);
+    progress(`rabbitmq cluster: ${running.join(', ')} running`);
+    return cluster;
+  }
+
+  get urls(): string[] {
+    return this.nodes.map((n) => n.url);
+  }
+
+  private env(node: RabbitNode): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      HOME: this.home,
+      RABBITMQ_NODENAME: node.name,
+      RABBITMQ_NODE_PORT: String(node.port),
+      RABBITMQ_DIST_PORT: String(node.port + 100),
+      RABBITMQ_MNESIA_BASE: path.join(node.directory, 'mnesia'),
+      RABBITMQ_LOG_BASE: path.join(node.directory, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: path.join(this.root, 'enabled_plugins'),
+      RABBITMQ_CONFIG_FILE: path.join(node.directory, 'rabbitmq.conf'),
+      RABBITMQ_PID_FILE: path.join(node.directory, 'pid'),
+      RABBITMQ_CONF_ENV_FILE: '/dev/null',
+    };
+  }
+
+  async startNode(node: RabbitNode): Promise<void> {
+    await mkdir(node.directory, { recursive: true });
+    await writeFile(
+      path.join(node.directory, 'rabbitmq.conf'),
+      `listeners.tcp.default = 127.0.0.1:${node.port}\nloopback_users = none\n`,
+    );
+    await rm(path.join(node.directory, 'pid'), { force: true });
+    const child = spawn(path.join(RABBIT_BIN, 'rabbitmq-server'), [], {
+      env: this.env(node),
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.unref();
+    await this.ctl(node, 'wait', path.join(node.directory, 'pid'), '--timeout', '180');
+    node.pid = Number((await readFile(path.join(node.directory, 'pid'), 'utf8')).trim());
+  }
+
+  ctl(node: RabbitNode, ...args: string[]): Promise<{ stdout: string }> {
+    return run(path.join(RABBIT_BIN, 'rabbitmqctl'), ['-n', node.name, ...args], {
+      env: this.env(node),
+      timeout: 180_000,
+    });
+  }
+
+  /** The node that leads a quorum queue, as the cluster reports it. */
+  async leaderOf(queue: string, askVia: RabbitNode): Promise<RabbitNode> {
+    const { stdout } = await this.ctl(askVia, 'list_queues', 'name', 'leader', '--formatter', 'json');
+    const row = (JSON.parse(stdout) as Array<{ name: string; leader: string }>).find((q) => q.name === queue);
+    const leader = this.nodes.find((n) => n.name === row?.leader);
+    if (leader === undefined) throw new Error(`no leader found for ${queue}`);
+    return leader;
+  }
+
+  /** The node a client's connection (by its connection name) is attached to. */
+  async nodeOfConnection(connectionName: string): Promise<RabbitNode | undefined> {
+    for (const node of this.nodes) {
+      if (!alive(node.pid)) continue;
+      const { stdout } = await this.ctl(
+        node,
+        'list_connections',
+        'name',
+        'client_properties',
+        '--formatter',
+        'json',
+      ).catch(() => ({ stdout: '[]' }));
+      // Connections of every node are listed by any node; the local port says which node has it.
+      const rows = JSON.parse(stdout) as Array<{ name: string; client_properties: unknown }>;
+      const row = rows.find((r) => JSON.stringify(r.client_properties).includes(connectionName));
+      if (row === undefined) continue;
+      const port = /-> 127\.0\.0\.1:(\d+)/.exec(row.name)?.[1];
+      return this.nodes.find((n) => String(n.port) === port);
+    }
+    return undefined;
+  }
+
+  kill(node: RabbitNode): Promise<void> {
+    progress(`SIGKILL rabbitmq node ${node.name} (pid ${node.pid})`);
+    return killTree(node.pid);
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.nodes) if (node.pid !== 0) await killTree(node.pid);
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+// --- PostgreSQL ----------------------------------------------------------------------------------
+
+async function postgresBin(): Promise<string> {
+  const versions = (await readdir('/usr/lib/postgresql')).sort((a, b) => Number(b) - Number(a));
+  return path.join('/usr/lib/postgresql', versions[0] ?? '15', 'bin');
+}
+
+/** Runs a PostgreSQL server tool as the postgres user (initdb and postgres refuse root). */
+async function asPostgres(bin: string, tool: string, args: string[]): Promise<{ stdout: string }> {
+  return run('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { timeout: 180_000 });
+}
+
+export interface PostgresServer {
+  readonly port: number;
+  readonly directory: string;
+  readonly url: string;
+}
+
+/**
+ * A PostgreSQL primary and a streaming standby made with pg_basebackup. With `synchronous`, the
+ * primary lists the standby in synchronous_standby_names, so a commit is acknowledged only once
+ * the standby has it.
+ */
+export class PostgresPair {
+  private constructor(
+    private readonly bin: string,
+    private readonly root: string,
+    readonly primary: PostgresServer,
+    readonly standby: PostgresServer,
+  ) {}
+
+  static async start(basePort: number, synchronous: boolean): Promise<PostgresPair> {
+    const bin = await postgresBin();
+    const root = await mkdtemp(path.join(tmpdir(), 'wsb-pg-'));
+    await chown(root, ...(await postgresIds()));
+    const server = (port: number, name: string): PostgresServer => ({
+      port,
+      directory: path.join(root, name),
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    });
+    const primary = server(basePort, 'primary');
+    const standby = server(basePort + 1, 'standby');
+    progress(
+      `postgres: primary on ${primary.port}, ${synchronous ? 'synchronous' : 'asynchronous'} standby on ${standby.port}`,
+    );
+    await asPostgres(bin, 'initdb', ['-D', primary.directory, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    await writeFile(
+      path.join(primary.directory, 'postgresql.auto.conf'),
+      [
+        `port = ${primary.port}`,
+        "listen_addresses = '127.0.0.1'",
+        `unix_socket_directories = '${root}'`,
+        'wal_level = replica',
+        'max_wal_senders = 5',
+        'max_connections = 100',
+        'fsync = on',
+        synchronous ? "synchronous_standby_names = 'standby1'" : "synchronous_standby_names = ''",
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      path.join(primary.directory, 'pg_hba.conf'),
+      'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
+    );
+    await chown(path.join(primary.directory, 'postgresql.auto.conf'), ...(await postgresIds()));
+    await asPostgres(bin, 'pg_ctl', [
+      '-D',
+      primary.directory,
+      '-w',
+      '-l',
+      path.join(root, 'primary.log'),
+      'start',
+    ]);
+    await asPostgres(bin, 'pg_basebackup', [
+      '-D',
+      standby.directory,
+      '-R',
+      '-X',
+      'stream',
+      '-d',
+      `host=127.0.0.1 port=${primary.port} user=postgres application_name=standby1`,
+    ]);
+    const auto = path.join(standby.directory, 'postgresql.auto.conf');
+    const conf = (await readFile(auto, 'utf8')).replace(/^port = .*$/m, '');
+    await writeFile(auto, `${conf}\nport = ${standby.port}\n`);
+    await chown(auto, ...(await postgresIds()));
+    await asPostgres(bin, 'pg_ctl', [
+      '-D',
+      standby.directory,
+      '-w',
+      '-l',
+      path.join(root, 'standby.log'),
+      'start',
+    ]);
+    const pair = new PostgresPair(bin, root, primary, standby);
+    await until(
+      async () => {
+        const { stdout } = await asPostgres(bin, 'psql', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(primary.port),
+          '-U',
+          'postgres',
+          '-Atc',
+          "select count(*) from pg_stat_replication where state = 'streaming'",
+        ]);
+        return stdout.trim() === '1';
+      },
+      60_000,
+      'the standby to stream',
+    );
+    progress('postgres: standby streaming');
+    return pair;
+  }
+
+  async pidOf(server: PostgresServer): Promise<number> {
+    return Number((await readFile(path.join(server.directory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  }
+
+  /** A crash: the postmaster and every backend SIGKILLed at once. */
+  async killPrimary(): Promise<void> {
+    const pid = await this.pidOf(this.primary);
+    progress(`SIGKILL postgres primary (postmaster ${pid} and its backends)`);
+    await killTree(pid);
+  }
+
+  async promoteStandby(): Promise<void> {
+    await asPostgres(this.bin, 'pg_ctl', ['-D', this.standby.directory, '-w', 'promote']);
+    progress('postgres: standby promoted');
+  }
+
+  async stop(): Promise<void> {
+    for (const server of [this.primary, this.standby]) {
+      const pid = await this.pidOf(server).catch(() => 0);
+      if (pid > 0) await killTree(pid);
+    }
+    await sleep(200);
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+async function postgresIds(): Promise<[number, number]> {
+  const { stdout } = await run('id', ['-u', 'postgres']);
+  const { stdout: group } = await run('id', ['-g', 'postgres']);
+  return [Number(stdout.trim()), Number(group.trim())];
+}
