@@ -28,9 +28,13 @@ describe('scenario 7: a node of a three-node RabbitMQ cluster SIGKILLed during a
     await cluster?.stop();
   });
 
-  const victims: Array<[string, (c: Cluster, s: Scenario, relayPid: number) => Promise<RabbitNode>]> = [
+  // [what is killed, whether the queue is led from the relay's node, which node that is]
+  const victims: Array<
+    [string, boolean, (c: Cluster, s: Scenario, relayPid: number) => Promise<RabbitNode>]
+  > = [
     [
       'the node the relay is connected to',
+      false,
       async (c, _s, relayPid) => {
         const node = await c.nodeOfConnection(`relay pid ${relayPid}`);
         if (node === undefined) throw new Error('the relay is connected to no node');
@@ -39,11 +43,19 @@ describe('scenario 7: a node of a three-node RabbitMQ cluster SIGKILLed during a
     ],
     [
       'the leader of the quorum queue',
+      false,
+      async (c, s) => c.leaderOf(s.queue, c.nodes.find((n) => n.pid !== 0) as RabbitNode),
+    ],
+    // The relay reconnects while the queue elects a new leader: RabbitMQ 3.10 then nacked every
+    // publish on the new channel, for minutes, until the relay learnt to reconnect after nacks.
+    [
+      'the relay’s node, which also leads the queue',
+      true,
       async (c, s) => c.leaderOf(s.queue, c.nodes.find((n) => n.pid !== 0) as RabbitNode),
     ],
   ];
 
-  for (const [label, pick] of victims) {
+  for (const [label, ledByRelaysNode, pick] of victims) {
     it(`(${label}) loses nothing, keeps entity order, duplicates keep their messageId`, async () => {
       if (cluster === undefined) throw new Error('no cluster');
       // Every run starts with all three nodes up (the previous run's victim is restarted).
@@ -56,9 +68,11 @@ describe('scenario 7: a node of a three-node RabbitMQ cluster SIGKILLed during a
         )
           await cluster.startNode(node);
       }
-      // The queue is declared (so led) through the last node and the consumer starts there; the
-      // relay tries the nodes from the first: the relay's node and the leader differ.
-      scenario = await Scenario.create('s7', { amqpUrls: [...cluster.urls].reverse() });
+      // The relay tries the nodes from the first. The queue is declared (so led) through the
+      // first node too, or through the last, so that the relay's node and the leader differ.
+      scenario = await Scenario.create('s7', {
+        amqpUrls: ledByRelaysNode ? cluster.urls : [...cluster.urls].reverse(),
+      });
       const { baseUrl } = await scenario.startServe();
       const relay = scenario.startRelay({ AMQP_URL: cluster.urls.join(',') });
       await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
@@ -87,7 +101,7 @@ describe('scenario 7: a node of a three-node RabbitMQ cluster SIGKILLed during a
       for (const l of afterKill.filter((l) => /RabbitMQ/.test(String(l.msg))).slice(0, 6)) {
         progress(`relay: ${String(l.time)} ${String(l.msg)} ${l.node === undefined ? '' : String(l.node)}`);
       }
-      const reconnected = afterKill.find((l) => l.msg === 'connected to RabbitMQ node');
+      const reconnected = afterKill.find((l) => l.msg === 'connected to RabbitMQ, topology declared');
       const { rows } = await sql<{ first: Date | null }>`
         select min(delivered_at) as first from outbox where delivered_at > to_timestamp(${killedAt / 1000})`.execute(
         scenario.database.db,

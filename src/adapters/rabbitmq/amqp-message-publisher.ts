@@ -224,17 +224,13 @@ export class AmqpMessagePublisher implements MessagePublisher {
   private async connectLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const lost = await this.connectToAnyNode().then(
-        (closed) => {
-          failures = 0;
-          return closed;
-        },
-        (error: unknown) => {
-          this.logger.warn({ err: describe(error) }, 'could not connect to RabbitMQ');
-          return undefined;
-        },
-      );
-      if (lost !== undefined) await lost;
+      try {
+        await this.connectToAnyNode();
+        // It was connected until now: the backoff starts over.
+        failures = 0;
+      } catch (error) {
+        this.logger.warn({ err: describe(error) }, 'could not connect to RabbitMQ');
+      }
       if (this.stopping) break;
       const delay = retryDelayMs(
         failures++,
@@ -258,16 +254,15 @@ export class AmqpMessagePublisher implements MessagePublisher {
    * that node is likely the one that went away, so another one is tried first. Backoff (above)
    * comes only once every node has refused.
    */
-  private async connectToAnyNode(): Promise<Promise<void>> {
+  private async connectToAnyNode(): Promise<void> {
     let lastError: unknown = new Error('no broker node tried');
     for (let i = 0; i < this.nodes.length; i++) {
       const index = (this.nextNode + i) % this.nodes.length;
       const url = this.nodes[index] as string;
+      this.nextNode = (index + 1) % this.nodes.length;
       try {
-        const lost = await this.connectOnce(url);
-        this.nextNode = (index + 1) % this.nodes.length;
-        if (this.nodes.length > 1) this.logger.info({ node: brokerHost(url) }, 'connected to RabbitMQ node');
-        return lost;
+        // Resolves once this connection is lost (connectOnce's promise adopts `lost`).
+        return await this.connectOnce(url);
       } catch (error) {
         lastError = error;
         if (this.nodes.length > 1) {
@@ -281,8 +276,8 @@ export class AmqpMessagePublisher implements MessagePublisher {
     throw lastError;
   }
 
-  /** Connects and declares the topology; resolves with a promise that settles when it is lost. */
-  private async connectOnce(url: string): Promise<Promise<void>> {
+  /** Connects and declares the topology; resolves once that connection is lost. */
+  private async connectOnce(url: string): Promise<void> {
     const connection = await connect(url, {
       clientProperties: { connection_name: this.settings.connectionName },
       // A node that is gone without a RST must not hold the failover for the OS's TCP timeout.
@@ -325,6 +320,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
       this.current = { connection, channel, returned, nacksInARow: 0 };
       this.logger.info(
         {
+          node: brokerHost(url),
           exchange: this.settings.exchange,
           queues: this.settings.queues.map((q) => q.name),
         },

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import pino from 'pino';
 import { AmqpMessagePublisher } from '../../../src/adapters/rabbitmq/amqp-message-publisher';
 import type { RelayMessage } from '../../../src/application/relay-ports';
-import { deleteTopology, TEST_AMQP_URL, TestConsumer, uniqueName } from '../../support/rabbitmq';
+import { deleteTopology, TEST_AMQP_URL, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
 import { TcpProxy } from '../../support/tcp-proxy';
 
 /**
@@ -39,19 +39,23 @@ describe('relay publisher: AMQP_URL with several nodes', function () {
     body: JSON.stringify({ n }),
     attempts: 0,
   });
-  const startPublisher = (url: string) => {
+  const startPublisher = (
+    url: string,
+    logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    declare = true,
+  ) => {
     publisher = new AmqpMessagePublisher(
       {
         url,
         exchange,
-        queues: [{ name: queue, type: 'classic', bindingKey: '#' }],
+        queues: declare ? [{ name: queue, type: 'classic', bindingKey: '#' }] : [],
         appId: 'wsb-test',
         confirmTimeoutMs: 5_000,
         reconnectBaseMs: 50,
         reconnectMaxMs: 200,
         connectionName: 'wsb-test failover',
       },
-      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      logger,
     );
     publisher.start();
     return publisher;
@@ -106,5 +110,37 @@ describe('relay publisher: AMQP_URL with several nodes', function () {
       message(2).messageId,
       message(3).messageId,
     ]);
+  });
+
+  it('reconnects after 3 nacks in a row: a channel that nacks everything is taken for sick', async () => {
+    // A queue that refuses every message (length 0, reject-publish) makes the broker nack.
+    const refusing = uniqueName('wsb.test.refusing');
+    await withChannel(async (channel) => {
+      await channel.assertExchange(exchange, 'topic', { durable: true });
+      await channel.assertQueue(refusing, {
+        durable: true,
+        arguments: { 'x-max-length': 0, 'x-overflow': 'reject-publish' },
+      });
+      await channel.bindQueue(refusing, exchange, 'refuse.#');
+    });
+    const lines: Array<{ msg?: string }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    try {
+      const p = startPublisher(via(second), logger, false);
+      expect(await readyWithin(p, 10_000)).to.equal(true);
+      const refused = { ...message(10), routingKey: 'refuse.10101' };
+      for (let i = 0; i < 3; i++) {
+        expect((await p.publish([refused]))[0]).to.include({ ok: false, reason: 'nack' });
+      }
+      const connects = () => lines.filter((l) => l.msg === 'connected to RabbitMQ, topology declared').length;
+      const deadline = Date.now() + 10_000;
+      while (connects() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(lines.map((l) => l.msg)).to.include(
+        'RabbitMQ nacks every publish on this channel: reconnecting',
+      );
+      expect(connects(), 'connections made').to.equal(2);
+    } finally {
+      await deleteTopology(exchange, [refusing]);
+    }
   });
 });
