@@ -18,7 +18,9 @@ const COMMIT_QUERY = Buffer.from('commit\0');
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
+  private readonly upstreams = new Set<Socket>();
   private refusing = false;
+  private holding = false;
   private commitCut: { mode: CommitCut; done: () => void } | undefined;
 
   private constructor(
@@ -44,6 +46,9 @@ export class TcpProxy {
       return;
     }
     const upstream = connect(port, host);
+    if (this.holding) upstream.pause();
+    this.upstreams.add(upstream);
+    upstream.on('close', () => this.upstreams.delete(upstream));
     for (const s of [client, upstream]) {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -65,6 +70,20 @@ export class TcpProxy {
     });
     client.on('end', () => upstream.end());
     upstream.pipe(client);
+  }
+
+  /**
+   * Stops passing the server's bytes on, without closing anything: a replication link that lags
+   * further and further. `release()` lets them through again.
+   */
+  hold(): void {
+    this.holding = true;
+    for (const s of this.upstreams) s.pause();
+  }
+
+  release(): void {
+    this.holding = false;
+    for (const s of this.upstreams) s.resume();
   }
 
   /** New connections go to another server (a promoted standby); existing ones are dropped. */

@@ -210,7 +210,15 @@ export class PostgresPair {
     readonly standby: PostgresServer,
   ) {}
 
-  static async start(basePort: number, synchronous: boolean): Promise<PostgresPair> {
+  /**
+   * `replicationPort`: where the standby reaches the primary — the primary's own port, or a TCP
+   * proxy in front of it, to make the standby lag on purpose.
+   */
+  static async start(
+    basePort: number,
+    synchronous: boolean,
+    replicationPort = basePort,
+  ): Promise<PostgresPair> {
     const bin = await postgresBin();
     const root = await mkdtemp(path.join(tmpdir(), 'wsb-pg-'));
     await chown(root, ...(await postgresIds()));
@@ -259,7 +267,7 @@ export class PostgresPair {
       '-X',
       'stream',
       '-d',
-      `host=127.0.0.1 port=${primary.port} user=postgres application_name=standby1`,
+      `host=127.0.0.1 port=${replicationPort} user=postgres application_name=standby1`,
     ]);
     const auto = path.join(standby.directory, 'postgresql.auto.conf');
     const conf = (await readFile(auto, 'utf8')).replace(/^port = .*$/m, '');
@@ -306,8 +314,25 @@ export class PostgresPair {
     await killTree(pid);
   }
 
+  /**
+   * Promotes the standby. It inherited the primary's synchronous_standby_names, and as a primary
+   * with no standby of its own it would make every COMMIT wait forever (seen: intake hung in
+   * SyncRep). A failover manager (Patroni's synchronous_mode) clears it; so does this.
+   */
   async promoteStandby(): Promise<void> {
     await asPostgres(this.bin, 'pg_ctl', ['-D', this.standby.directory, '-w', 'promote']);
+    await asPostgres(this.bin, 'psql', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.standby.port),
+      '-U',
+      'postgres',
+      '-c',
+      "alter system set synchronous_standby_names = ''",
+      '-c',
+      'select pg_reload_conf()',
+    ]);
     progress('postgres: standby promoted');
   }
 
