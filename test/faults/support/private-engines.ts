@@ -252,14 +252,7 @@ export class PostgresPair {
       'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
     );
     await chown(path.join(primary.directory, 'postgresql.auto.conf'), ...(await postgresIds()));
-    await asPostgres(bin, 'pg_ctl', [
-      '-D',
-      primary.directory,
-      '-w',
-      '-l',
-      path.join(root, 'primary.log'),
-      'start',
-    ]);
+    await startServer(bin, primary, path.join(root, 'primary.log'));
     await asPostgres(bin, 'pg_basebackup', [
       '-D',
       standby.directory,
@@ -273,24 +266,11 @@ export class PostgresPair {
     const conf = (await readFile(auto, 'utf8')).replace(/^port = .*$/m, '');
     await writeFile(auto, `${conf}\nport = ${standby.port}\n`);
     await chown(auto, ...(await postgresIds()));
-    await asPostgres(bin, 'pg_ctl', [
-      '-D',
-      standby.directory,
-      '-w',
-      '-l',
-      path.join(root, 'standby.log'),
-      'start',
-    ]);
+    await startServer(bin, standby, path.join(root, 'standby.log'));
     const pair = new PostgresPair(bin, root, primary, standby);
     await until(
       async () => {
-        const { stdout } = await asPostgres(bin, 'psql', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(primary.port),
-          '-U',
-          'postgres',
+        const { stdout } = await psql(bin, primary, [
           '-Atc',
           "select count(*) from pg_stat_replication where state = 'streaming'",
         ]);
@@ -321,13 +301,7 @@ export class PostgresPair {
    */
   async promoteStandby(): Promise<void> {
     await asPostgres(this.bin, 'pg_ctl', ['-D', this.standby.directory, '-w', 'promote']);
-    await asPostgres(this.bin, 'psql', [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(this.standby.port),
-      '-U',
-      'postgres',
+    await psql(this.bin, this.standby, [
       '-c',
       "alter system set synchronous_standby_names = ''",
       '-c',
@@ -344,6 +318,14 @@ export class PostgresPair {
     await sleep(200);
     await rm(this.root, { recursive: true, force: true });
   }
+}
+
+function startServer(bin: string, server: PostgresServer, logFile: string): Promise<{ stdout: string }> {
+  return asPostgres(bin, 'pg_ctl', ['-D', server.directory, '-w', '-l', logFile, 'start']);
+}
+
+function psql(bin: string, server: PostgresServer, args: string[]): Promise<{ stdout: string }> {
+  return asPostgres(bin, 'psql', ['-h', '127.0.0.1', '-p', String(server.port), '-U', 'postgres', ...args]);
 }
 
 async function postgresIds(): Promise<[number, number]> {
