@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createLocalJWKSet, type JWK } from 'jose';
-import { AcceptNotification } from '../src/application/accept-notification';
+import { AcceptNotification } from '../src/application/intake/accept-notification';
 import { JwtAuthenticator, WRITE_SCOPE } from '../src/adapters/auth/jwt-authenticator';
 import { createIntakeApp } from '../src/adapters/http/intake-app';
 import { createKysely, createPool } from '../src/adapters/postgres/connection';

@@ -18,7 +18,7 @@ import {
 } from '../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { OUTBOX_CHANNEL, PgListenWakeUp, pollingWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
-import { type OutboxWakeUp, type RelayMessage, silentRelayObserver } from '../src/application/relay-ports';
+import { type OutboxWakeUp, type RelayMessage, silentRelayObserver } from '../src/application/relay/ports';
 import { ordningsnotifikation } from '../test/support/fixtures';
 import { ORDNINGS_PATH, startIntake } from '../test/support/intake';
 import { insertPendingRows } from '../test/support/outbox-rows';

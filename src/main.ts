@@ -20,9 +20,10 @@ import {
 } from './adapters/auth/jwt-authenticator';
 import { parseArguments } from './adapters/cli/arguments';
 import { loadCodeLists } from './adapters/code-list-file';
-import { type Configuration, ConfigurationError, loadConfiguration } from './adapters/config/configuration';
+import { type Configuration, ConfigurationError, loadConfiguration } from './composition/configuration';
 import { OUTBOX_USAGE, runOutboxCommand } from './adapters/cli/outbox-cli';
-import { createAdminApp, listenAdmin, type ReadinessCheck } from './adapters/http/admin-app';
+import { createAdminApp, listenAdmin } from './adapters/http/admin-app';
+import type { ReadinessCheck } from './application/operations/ports';
 import { createIntakeApp } from './adapters/http/intake-app';
 import { createPublicServer, listen } from './adapters/http/public-server';
 import {
@@ -31,11 +32,11 @@ import {
   operationsPostgresModule,
   postgresModule,
   relayModule,
-} from './adapters/inversify/modules';
+} from './composition/modules';
 import { GatewayMetrics } from './adapters/metrics/gateway-metrics';
 import { databaseReadiness } from './adapters/postgres/database-readiness';
 import { KyselyOutboxReadModel } from './adapters/postgres/kysely-outbox-read-model';
-import { TOKENS } from './adapters/inversify/tokens';
+import { TOKENS } from './composition/tokens';
 import { createLogger } from './adapters/logging';
 import type { Kysely } from 'kysely';
 import { createKysely, createPool, migrateToLatest } from './adapters/postgres/connection';
@@ -48,7 +49,7 @@ import {
 import { PgListenWakeUp } from './adapters/postgres/pg-listen-wake-up';
 import { observeAll, PinoRelayObserver } from './adapters/pino-relay-observer';
 import { RedactionRunner } from './adapters/system/redaction-runner';
-import type { RelayObserver } from './application/relay-ports';
+import type { RelayObserver } from './application/relay/ports';
 import { AmqpMessagePublisher } from './adapters/rabbitmq/amqp-message-publisher';
 import { CODE_LIST_NAMES } from './domain/notification';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PublishFailureReason, RelayObserver } from '../application/relay-ports';
+import type { PublishFailureReason, RelayObserver } from '../application/relay/ports';
 
 /** Logs what the relay reports: every failure with its reason, routine progress at debug. */
 export class PinoRelayObserver implements RelayObserver {

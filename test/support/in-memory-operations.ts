@@ -1,6 +1,6 @@
-import type { InMemoryOperations } from '../../src/adapters/in-memory/in-memory-operations';
-import type { OperatorRepositories, OperatorUnitOfWork } from '../../src/application/operations-ports';
-import type { Clock, OutboxMessage } from '../../src/application/ports';
+import type { InMemoryOperations } from './fakes/in-memory-operations';
+import type { OperatorRepositories, OperatorUnitOfWork } from '../../src/application/operations/ports';
+import type { Clock, OutboxMessage } from '../../src/application/intake/ports';
 
 /** A clock the test moves by hand. */
 export class FixedClock implements Clock {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
-import { AcceptNotification } from '../../src/application/accept-notification';
-import type { UnitOfWork } from '../../src/application/ports';
+import { AcceptNotification } from '../../src/application/intake/accept-notification';
+import type { UnitOfWork } from '../../src/application/intake/ports';
 import type { Authenticator } from '../../src/adapters/auth/jwt-authenticator';
-import type { TlsConfiguration } from '../../src/adapters/config/configuration';
+import type { TlsConfiguration } from '../../src/adapters/http/public-server';
 import { createIntakeApp } from '../../src/adapters/http/intake-app';
 import { createPublicServer, listen } from '../../src/adapters/http/public-server';
 import { randomIds, systemClock } from '../../src/adapters/system/system-clock';

@@ -5,8 +5,8 @@ import type {
   OutboxEntry,
   OutboxReadModel,
   PayloadRedactionStore,
-} from '../../src/application/operations-ports';
-import type { OutboxMessage } from '../../src/application/ports';
+} from '../../src/application/operations/ports';
+import type { OutboxMessage } from '../../src/application/intake/ports';
 import { FICTITIOUS_CPR, FICTITIOUS_CPR_2, gdprSlettetNotifikation } from './fixtures';
 import { outboxMessage } from './outbox-contract';
 

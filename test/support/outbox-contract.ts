@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
-import type { AppendOutcome, OutboxMessage, UnitOfWork } from '../../src/application/ports';
+import type { AppendOutcome, OutboxMessage, UnitOfWork } from '../../src/application/intake/ports';
 import type { RequestId } from '../../src/domain/request-id';
 import { FICTITIOUS_CPR } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { AcceptNotification } from '../../src/application/accept-notification';
+import { AcceptNotification } from '../../src/application/intake/accept-notification';
 import { KyselyUnitOfWork } from '../../src/adapters/postgres/kysely-unit-of-work';
 import type { Database } from '../../src/adapters/postgres/database';
 import { randomIds, systemClock } from '../../src/adapters/system/system-clock';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { ClaimedBatch, DeliveryFailure, OutboxRelayStore } from '../../src/application/relay-ports';
+import type { ClaimedBatch, DeliveryFailure, OutboxRelayStore } from '../../src/application/relay/ports';
 
 export interface RelayRowState {
   readonly status: 'pending' | 'delivered' | 'parked';

@@ -2,17 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
-import type { QueueSpec } from '../../src/adapters/config/configuration';
+import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publisher';
 import { KyselyRelayStore } from '../../src/adapters/postgres/kysely-relay-store';
 import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
 import { AmqpMessagePublisher } from '../../src/adapters/rabbitmq/amqp-message-publisher';
-import { RelayOutbox, type RelaySettings } from '../../src/application/relay-outbox';
+import { RelayOutbox, type RelaySettings } from '../../src/application/relay/relay-outbox';
 import {
   type OutboxWakeUp,
   type RelayObserver,
   silentRelayObserver,
-} from '../../src/application/relay-ports';
+} from '../../src/application/relay/ports';
 import { TEST_AMQP_URL } from './rabbitmq';
 
 export interface RunningRelay {

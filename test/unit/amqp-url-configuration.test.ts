@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigurationError, loadConfiguration } from '../../src/adapters/config/configuration';
+import { ConfigurationError, loadConfiguration } from '../../src/composition/configuration';
 
 describe('configuration: AMQP_URL, one broker or a cluster’s nodes', () => {
   const load = (AMQP_URL: string) => loadConfiguration({ AMQP_URL }, { servesHttp: false });

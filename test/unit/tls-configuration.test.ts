@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConfigurationError, loadConfiguration } from '../../src/adapters/config/configuration';
+import { ConfigurationError, loadConfiguration } from '../../src/composition/configuration';
 
 describe('configuration: TLS, retention and redaction variables', () => {
   let dir: string;

@@ -1,10 +1,10 @@
-import type { OutboxEntry, OutboxStatistics } from '../../application/operations-ports';
-import type { OperatorCommandRejection } from '../../application/operator-command';
-import type { ParkOutboxMessage } from '../../application/park-outbox-message';
-import type { RedactPayloads } from '../../application/redact-payloads';
-import type { ReplayOutboxMessages } from '../../application/replay-outbox-messages';
-import type { ReportOutboxStatistics } from '../../application/report-outbox-statistics';
-import type { ShowOutboxMessage } from '../../application/show-outbox-message';
+import type { OutboxEntry, OutboxStatistics } from '../../application/operations/ports';
+import type { OperatorCommandRejection } from '../../application/operations/operator-command';
+import type { ParkOutboxMessage } from '../../application/operations/park-outbox-message';
+import type { RedactPayloads } from '../../application/operations/redact-payloads';
+import type { ReplayOutboxMessages } from '../../application/operations/replay-outbox-messages';
+import type { ReportOutboxStatistics } from '../../application/operations/report-outbox-statistics';
+import type { ShowOutboxMessage } from '../../application/operations/show-outbox-message';
 import { parseArguments } from './arguments';
 
 export const OUTBOX_USAGE = `usage: wsb-gateway outbox <command>

@@ -2,19 +2,16 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import type { ReadinessCheck } from '../../application/operations/ports';
 
-/**
- * One dependency the process needs to do its work (database, broker). Not ready when `check`
- * resolves false, rejects, or takes longer than the admin app's check timeout.
- */
-export interface ReadinessCheck {
-  readonly name: string;
-  readonly check: () => Promise<boolean | void>;
+/** The Prometheus registry as the admin port serves it (GatewayMetrics). */
+export interface MetricsExposition {
+  contentType(): string;
+  exposition(): Promise<string>;
 }
 
 export interface AdminAppOptions {
-  readonly metrics: GatewayMetrics;
+  readonly metrics: MetricsExposition;
   readonly readinessChecks: readonly ReadinessCheck[];
   readonly logger: Logger;
   readonly checkTimeoutMs?: number;

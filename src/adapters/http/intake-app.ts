@@ -1,12 +1,11 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
-import type { AcceptNotification } from '../../application/accept-notification';
-import { StorageUnavailableError } from '../../application/ports';
+import type { AcceptNotification } from '../../application/intake/accept-notification';
+import { StorageUnavailableError } from '../../application/intake/ports';
 import type { MessageKind } from '../../domain/notification';
 import { isRequestId, parseRequestId } from '../../domain/request-id';
-import type { Authenticator, Principal } from '../auth/jwt-authenticator';
-import { WRITE_SCOPE } from '../auth/jwt-authenticator';
+import { type Authenticator, type Principal, WRITE_SCOPE } from '../../application/intake/authentication';
 import { createDocumentationRouter } from './documentation-router';
 import { summarise } from '../logging';
 import { type BodyRefusal, readJsonBody } from './json-body';

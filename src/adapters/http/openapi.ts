@@ -15,7 +15,7 @@ import {
   UUID_PATTERN_TEXT,
 } from '../../domain/primitives';
 import { REQUEST_ID_HEADER, REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
-import { WRITE_SCOPE } from '../auth/jwt-authenticator';
+import { WRITE_SCOPE } from '../../application/intake/authentication';
 
 /**
  * The OpenAPI 3.1 description of the intake, derived from the io-ts codecs so that it cannot say

@@ -4,8 +4,14 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import type { Logger } from 'pino';
-import type { TlsConfiguration } from '../config/configuration';
 import { problems } from './problem';
+
+export interface TlsConfiguration {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** When set, clients must present a certificate issued by this CA. */
+  readonly clientCaFile: string | undefined;
+}
 
 /**
  * The public intake's server: plain HTTP, or HTTPS when a certificate is configured; with a client

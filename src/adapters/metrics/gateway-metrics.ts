@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OutboxStatus, RedactionObserver, RedactionReason } from '../../application/operations-ports';
+import type { OutboxStatus, RedactionObserver, RedactionReason } from '../../application/operations/ports';
 
 export type PublishFailureReason = 'nack' | 'unroutable' | 'timeout' | 'connection';
 

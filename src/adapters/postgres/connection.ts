@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
-import { StorageUnavailableError } from '../../application/ports';
+import { StorageUnavailableError } from '../../application/intake/ports';
 import { migrationProvider } from '../../../migrations';
 import type { Database } from './database';
 

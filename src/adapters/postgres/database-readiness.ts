@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { ReadinessCheck } from '../http/admin-app';
+import type { ReadinessCheck } from '../../application/operations/ports';
 import type { Database } from './database';
 
 /** Ready when a pooled connection answers `select 1`. */

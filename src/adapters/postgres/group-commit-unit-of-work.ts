@@ -6,7 +6,7 @@ import {
   StorageUnavailableError,
   type TransactionalRepositories,
   type UnitOfWork,
-} from '../../application/ports';
+} from '../../application/intake/ports';
 import { type CommitOutcome, type InDoubtSettings, resolveCommitInDoubt } from './commit-in-doubt';
 import { isDatabaseUnavailable } from './connection';
 import type { Database } from './database';

@@ -6,7 +6,7 @@ import type {
   OperatorRepositories,
   OperatorUnitOfWork,
   OutboxEntry,
-} from '../../application/operations-ports';
+} from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
 import { ENTRY_COLUMNS, toEntry, UUID } from './kysely-outbox-read-model';

@@ -4,7 +4,7 @@ import type {
   OutboxReadModel,
   OutboxStatistics,
   OutboxStatus,
-} from '../../application/operations-ports';
+} from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database, OutboxTable } from './database';
 

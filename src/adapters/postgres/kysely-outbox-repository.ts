@@ -1,5 +1,5 @@
 import { type Insertable, sql, type Transaction } from 'kysely';
-import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/ports';
+import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/intake/ports';
 import type { Database, OutboxTable } from './database';
 import { UNIQUE_VIOLATION } from './connection';
 

@@ -1,5 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { PayloadRedactionStore } from '../../application/operations-ports';
+import type { PayloadRedactionStore } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
 

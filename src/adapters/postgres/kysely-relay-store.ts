@@ -5,7 +5,7 @@ import type {
   OutboxBacklog,
   OutboxRelayStore,
   RelayMessage,
-} from '../../application/relay-ports';
+} from '../../application/relay/ports';
 import type { Aendringstype, MessageKind } from '../../domain/notification';
 import type { Database } from './database';
 

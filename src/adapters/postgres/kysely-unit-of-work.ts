@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TransactionalRepositories, UnitOfWork } from '../../application/ports';
+import type { TransactionalRepositories, UnitOfWork } from '../../application/intake/ports';
 import type { Database } from './database';
 import { translateUnavailable } from './connection';
 import { KyselyOutboxRepository } from './kysely-outbox-repository';

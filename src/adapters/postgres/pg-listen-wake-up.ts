@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { retryDelayMs } from '../../application/relay-outbox';
-import type { OutboxWakeUp } from '../../application/relay-ports';
+import { abortableSleep } from '../../application/abortable-sleep';
+import { retryDelayMs } from '../../application/backoff';
+import type { OutboxWakeUp } from '../../application/relay/ports';
 
 /** The channel intake notifies (once per committed batch) when it is configured to. */
 export const OUTBOX_CHANNEL = 'wsb_outbox';
@@ -94,28 +95,14 @@ export class PgListenWakeUp implements OutboxWakeUp {
       if (this.stopping) break;
       const delay = retryDelayMs(failures++, 500, 30_000, Math.random);
       this.logger.info({ retryInMs: delay }, 'reconnecting the LISTEN connection after backoff');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeLoop = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const interrupt = new AbortController();
+      this.wakeLoop = () => interrupt.abort();
+      await abortableSleep(delay, interrupt.signal);
     }
   }
 }
 
 /** Polling only: waits out the timeout (or the abort). */
 export const pollingWakeUp: OutboxWakeUp = {
-  wait: (timeoutMs, signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-    }),
+  wait: (timeoutMs, signal) => abortableSleep(timeoutMs, signal),
 };

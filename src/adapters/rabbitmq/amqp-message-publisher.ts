@@ -1,11 +1,17 @@
 import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
 import type { Logger } from 'pino';
-import { retryDelayMs } from '../../application/relay-outbox';
-import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay-ports';
-import type { QueueSpec } from '../config/configuration';
+import { abortableSleep } from '../../application/abortable-sleep';
+import { retryDelayMs } from '../../application/backoff';
+import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay/ports';
 import { brokerAddresses, brokerHost } from './broker-addresses';
 
 const CONNECT_TIMEOUT_MS = 5_000;
+
+export interface QueueSpec {
+  readonly name: string;
+  readonly bindingKey: string;
+  readonly type: 'quorum' | 'classic';
+}
 
 export interface AmqpPublisherSettings {
   /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
@@ -239,13 +245,9 @@ export class AmqpMessagePublisher implements MessagePublisher {
         this.random,
       );
       this.logger.info({ retryInMs: delay, failures }, 'reconnecting to RabbitMQ after backoff');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wakeLoop = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const interrupt = new AbortController();
+      this.wakeLoop = () => interrupt.abort();
+      await abortableSleep(delay, interrupt.signal);
     }
   }
 

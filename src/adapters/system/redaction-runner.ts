@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RedactionReport, RedactPayloads } from '../../application/redact-payloads';
+import type { RedactionReport, RedactPayloads } from '../../application/operations/redact-payloads';
 import { summarise } from '../logging';
 
 /**

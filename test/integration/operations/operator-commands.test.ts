@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { ParkOutboxMessage } from '../../../src/application/park-outbox-message';
-import { RedactPayloads } from '../../../src/application/redact-payloads';
-import { ReplayOutboxMessages } from '../../../src/application/replay-outbox-messages';
-import { ReportOutboxStatistics } from '../../../src/application/report-outbox-statistics';
-import { ShowOutboxMessage } from '../../../src/application/show-outbox-message';
+import { ParkOutboxMessage } from '../../../src/application/operations/park-outbox-message';
+import { RedactPayloads } from '../../../src/application/operations/redact-payloads';
+import { ReplayOutboxMessages } from '../../../src/application/operations/replay-outbox-messages';
+import { ReportOutboxStatistics } from '../../../src/application/operations/report-outbox-statistics';
+import { ShowOutboxMessage } from '../../../src/application/operations/show-outbox-message';
 import { type OutboxUseCases, runOutboxCommand } from '../../../src/adapters/cli/outbox-cli';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';

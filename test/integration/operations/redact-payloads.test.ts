@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import type { Clock } from '../../../src/application/ports';
-import { RedactPayloads } from '../../../src/application/redact-payloads';
+import type { Clock } from '../../../src/application/intake/ports';
+import { RedactPayloads } from '../../../src/application/operations/redact-payloads';
 import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';

@@ -3,7 +3,7 @@ import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';
 import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
-import type { OperatorAction } from '../../../src/application/operations-ports';
+import type { OperatorAction } from '../../../src/application/operations/ports';
 import { describeOperationsContract } from '../../support/operations-contract';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { OutboxMessage, UnitOfWork } from '../../../src/application/ports';
+import type { OutboxMessage, UnitOfWork } from '../../../src/application/intake/ports';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
 import type { Aendringstype, MessageKind } from '../../../src/domain/notification';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pino from 'pino';
 import { AmqpMessagePublisher } from '../../../src/adapters/rabbitmq/amqp-message-publisher';
-import type { RelayMessage } from '../../../src/application/relay-ports';
+import type { RelayMessage } from '../../../src/application/relay/ports';
 import { deleteTopology, TEST_AMQP_URL, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
 import { TcpProxy } from '../../support/tcp-proxy';
 

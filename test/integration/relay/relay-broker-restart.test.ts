@@ -7,8 +7,8 @@ import { checkDelivery } from '../../support/order';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { deleteTopology, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
 import { type RunningRelay, startRelayInProcess } from '../../support/relay';
-import type { PublishFailureReason } from '../../../src/application/relay-ports';
-import { silentRelayObserver } from '../../../src/application/relay-ports';
+import type { PublishFailureReason } from '../../../src/application/relay/ports';
+import { silentRelayObserver } from '../../../src/application/relay/ports';
 
 const run = promisify(execFile);
 const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: 60_000 });

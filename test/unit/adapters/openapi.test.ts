@@ -3,7 +3,7 @@ import { isRight } from 'fp-ts/lib/Either';
 import type { Authenticator } from '../../../src/adapters/auth/jwt-authenticator';
 import { renderDocumentation } from '../../../src/adapters/http/documentation-router';
 import { OPENAPI_DOCUMENT } from '../../../src/adapters/http/openapi';
-import { InMemoryOutbox } from '../../../src/adapters/in-memory/in-memory-outbox';
+import { InMemoryOutbox } from '../../support/fakes/in-memory-outbox';
 import { decodeNotification } from '../../../src/domain/notification';
 import {
   CODE_STRING_PATTERN,

@@ -1,0 +1,112 @@
+import type { Aendringstype, MessageKind } from '../../domain/notification';
+
+/** One outbox row as the relay publishes it. */
+export interface RelayMessage {
+  /** The row's place in acceptance order (a bigint, kept as text). */
+  readonly seq: string;
+  readonly messageId: string;
+  readonly requestId: string;
+  readonly kind: MessageKind;
+  readonly eksternIdentifier: string;
+  readonly jobCenterKode: string;
+  readonly aendringstype: Aendringstype;
+  readonly receivedAt: Date;
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** The accepted request body as JSON text, published as is. */
+  readonly body: string;
+  /** Earlier publish attempts the broker answered with a nack or a return. */
+  readonly attempts: number;
+}
+
+/**
+ * Why a publish did not end in a confirm for a routed message. `nack` and `unroutable` are the
+ * broker's verdict on this message; the others mean the broker could not be asked (an outage).
+ */
+export type PublishFailureReason = 'nack' | 'unroutable' | 'timeout' | 'connection' | 'blocked';
+
+export type PublishOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: PublishFailureReason; readonly detail: string };
+
+export function isBrokerOutage(reason: PublishFailureReason): boolean {
+  return reason === 'timeout' || reason === 'connection' || reason === 'blocked';
+}
+
+/**
+ * Publishes to the broker with publisher confirms. `publish` sends the messages in the order given
+ * and resolves with one outcome per message, once each has been confirmed, refused or given up on;
+ * it never rejects.
+ */
+export interface MessagePublisher {
+  /**
+   * Resolves true once the publisher is connected, its topology declared and the broker not
+   * blocking publishers; false if `signal` aborts first.
+   */
+  ready(signal: AbortSignal): Promise<boolean>;
+  publish(messages: readonly RelayMessage[]): Promise<PublishOutcome[]>;
+}
+
+export interface DeliveryFailure {
+  readonly seq: string;
+  readonly reason: PublishFailureReason;
+  readonly detail: string;
+  readonly nextAttemptAt: Date;
+  /** False for broker outages: they never use up a message's attempts. */
+  readonly countsAsAttempt: boolean;
+}
+
+/**
+ * Rows claimed by one relay: no other relay can claim them, nor any later row of their entities,
+ * until the claim ends with `settle` or `release` (or the relay's database session dies).
+ */
+export interface ClaimedBatch {
+  readonly messages: readonly RelayMessage[];
+  /** Records what happened to each message and ends the claim, atomically. */
+  settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void>;
+  /** Ends the claim without recording anything. */
+  release(): Promise<void>;
+}
+
+export interface OutboxBacklog {
+  readonly pending: number;
+  /** Age of the oldest pending row, 0 when there is none. */
+  readonly oldestPendingAgeMs: number;
+}
+
+/** The outbox as the relay sees it. */
+export interface OutboxRelayStore {
+  /**
+   * Claims up to `limit` due pending rows, oldest first, each the oldest undelivered row of its
+   * entity (`ekstern_identifier`). Resolves with an empty batch when nothing is eligible.
+   */
+  claim(limit: number): Promise<ClaimedBatch>;
+  backlog(): Promise<OutboxBacklog>;
+}
+
+/** Wakes the relay when new rows may be pending. */
+export interface OutboxWakeUp {
+  /** Resolves on a signal that rows were added, after `timeoutMs`, or when `signal` aborts. */
+  wait(timeoutMs: number, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * What the relay reports, for logs and metrics. Implementations must be cheap and must not
+ * throw; nothing passed here carries a payload.
+ */
+export interface RelayObserver {
+  batchClaimed(size: number): void;
+  delivered(count: number): void;
+  publishFailed(reason: PublishFailureReason, count: number, detail: string): void;
+  /** Milliseconds from publishing a batch to its last outcome. */
+  confirmLatency(ms: number): void;
+  storeFailed(operation: 'claim' | 'settle' | 'release', error: unknown, retryInMs: number): void;
+}
+
+export const silentRelayObserver: RelayObserver = {
+  batchClaimed: () => undefined,
+  delivered: () => undefined,
+  publishFailed: () => undefined,
+  confirmLatency: () => undefined,
+  storeFailed: () => undefined,
+};

@@ -1,0 +1,337 @@
+import { accessSync, constants } from 'node:fs';
+import type { TlsConfiguration } from '../adapters/http/public-server';
+import type { QueueSpec } from '../adapters/rabbitmq/amqp-message-publisher';
+
+/**
+ * Configuration from environment variables, validated at start with one clear message per bad
+ * value. docs/configuration.md documents every variable read here.
+ */
+export interface Configuration {
+  readonly nodeEnv: string;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly dbPoolSize: number;
+  readonly dbConnectTimeoutMs: number;
+  readonly amqpUrl: string;
+  readonly amqpExchange: string;
+  readonly amqpQueues: readonly QueueSpec[];
+  readonly port: number;
+  readonly host: string;
+  readonly adminPort: number;
+  readonly bodyLimitBytes: number;
+  readonly auth: AuthConfiguration;
+  readonly codeListsFile: string | undefined;
+  readonly logLevel: string;
+  readonly intakeBatchMax: number;
+  readonly intakeConcurrentBatches: number;
+  /** How long intake tries to find out whether a batch whose COMMIT answer was lost is stored. */
+  readonly intakeInDoubtTimeoutMs: number;
+  readonly retryAfterSeconds: number;
+  readonly appId: string;
+  /** Days a delivered Ordningsnotifikation keeps its payload (PAYLOAD_RETENTION_DAYS). */
+  readonly payloadRetentionDays: number;
+  /** Seconds between redaction sweeps in the relay (REDACTION_INTERVAL_SECONDS; 0 = no sweeps). */
+  readonly redactionIntervalSeconds: number;
+  readonly redactionBatchSize: number;
+  /** HTTPS on the public port; undefined = plain HTTP (TLS terminated in front of the gateway). */
+  readonly tls: TlsConfiguration | undefined;
+  readonly relay: RelayConfiguration;
+}
+
+/** The relay worker's knobs; docs/relay.md explains each. */
+export interface RelayConfiguration {
+  readonly batchSize: number;
+  readonly inFlightBatches: number;
+  readonly idlePollMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly confirmTimeoutMs: number;
+  readonly reconnectBaseMs: number;
+  readonly reconnectMaxMs: number;
+  /** Intake sends one NOTIFY per committed batch so that an idle relay wakes at once. */
+  readonly outboxNotify: boolean;
+}
+
+export type AuthConfiguration =
+  | {
+      readonly mode: 'jwks';
+      readonly jwksUrl: string | undefined;
+      readonly jwksFile: string | undefined;
+      readonly issuer: string;
+      readonly audience: string;
+      readonly algorithms: readonly string[];
+      readonly clockToleranceSeconds: number;
+    }
+  | { readonly mode: 'development' };
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export const DEFAULT_EXCHANGE = 'virksomhedsordning.webservicebesked';
+export const DEFAULT_QUEUES = 'virksomhedsordning.webservicebesked.kss:#';
+export const DEFAULT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS);
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * `servesHttp`: the command answers VITAS (serve, start), so authentication must be configured in
+ * production; the relay and operator commands need none.
+ */
+export function loadConfiguration(
+  env: Env = process.env,
+  options: { servesHttp: boolean } = { servesHttp: true },
+): Configuration {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const auth = readAuth(read, env, options.servesHttp ? problems : []);
+  const config: Configuration = {
+    nodeEnv: env.NODE_ENV ?? 'development',
+    databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: read.string('DATA_DIR', '.data'),
+    dbPoolSize: read.integer('DB_POOL_SIZE', 10, 1, 1000),
+    dbConnectTimeoutMs: read.integer('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    amqpUrl: read.optionalUrlList('AMQP_URL', ['amqp:', 'amqps:']) ?? 'amqp://guest:guest@127.0.0.1:5672',
+    amqpExchange: read.string('AMQP_EXCHANGE', DEFAULT_EXCHANGE),
+    amqpQueues: parseQueues(read.string('AMQP_QUEUES', DEFAULT_QUEUES, true), problems),
+    port: read.integer('PORT', 8080, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    adminPort: read.integer('ADMIN_PORT', 9090, 0, 65535),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    auth,
+    codeListsFile: env.CODE_LISTS_FILE === '' ? undefined : env.CODE_LISTS_FILE,
+    logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    intakeBatchMax: read.integer('INTAKE_BATCH_MAX', 100, 1, 1000),
+    intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 2, 1, 100),
+    intakeInDoubtTimeoutMs: read.integer('INTAKE_IN_DOUBT_TIMEOUT_MS', 5000, 0, 600_000),
+    retryAfterSeconds: read.integer('RETRY_AFTER_SECONDS', 5, 1, 3600),
+    appId: read.string('AMQP_APP_ID', 'wsb-gateway'),
+    payloadRetentionDays: read.integer('PAYLOAD_RETENTION_DAYS', 30, 0, 36_500),
+    redactionIntervalSeconds: read.integer('REDACTION_INTERVAL_SECONDS', 60, 0, 86_400),
+    redactionBatchSize: read.integer('REDACTION_BATCH_SIZE', 500, 1, 10_000),
+    tls: readTls(env, problems),
+    relay: {
+      batchSize: read.integer('RELAY_BATCH_SIZE', 500, 1, 10_000),
+      inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 6, 1, 50),
+      idlePollMs: read.integer('RELAY_IDLE_POLL_MS', 100, 1, 600_000),
+      retryBaseMs: read.integer('RELAY_RETRY_BASE_MS', 1000, 1, 3_600_000),
+      retryMaxMs: read.integer('RELAY_RETRY_MAX_MS', 60_000, 1, 86_400_000),
+      confirmTimeoutMs: read.integer('RELAY_CONFIRM_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      reconnectBaseMs: read.integer('AMQP_RECONNECT_BASE_MS', 500, 1, 3_600_000),
+      reconnectMaxMs: read.integer('AMQP_RECONNECT_MAX_MS', 30_000, 1, 3_600_000),
+      outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
+    },
+  };
+  if (config.dbPoolSize <= config.intakeConcurrentBatches) {
+    problems.push(
+      `DB_POOL_SIZE (${config.dbPoolSize}) must be larger than INTAKE_CONCURRENT_BATCHES (${config.intakeConcurrentBatches}), so that intake batches leave connections for everything else`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return config;
+}
+
+function readAuth(read: EnvReader, env: Env, problems: string[]): AuthConfiguration {
+  const jwksUrl = read.optionalUrl('AUTH_JWKS_URL', ['https:', 'http:']);
+  const jwksFile = env.AUTH_JWKS_FILE === '' ? undefined : env.AUTH_JWKS_FILE;
+  const issuer = env.AUTH_ISSUER === '' ? undefined : env.AUTH_ISSUER;
+  const audience = env.AUTH_AUDIENCE === '' ? undefined : env.AUTH_AUDIENCE;
+  const anyAuth =
+    jwksUrl !== undefined || jwksFile !== undefined || issuer !== undefined || audience !== undefined;
+  if (!anyAuth) {
+    if (env.NODE_ENV === 'production') {
+      problems.push(
+        'no authentication is configured (AUTH_JWKS_URL or AUTH_JWKS_FILE, AUTH_ISSUER, AUTH_AUDIENCE) and NODE_ENV=production: development-mode auth is refused in production',
+      );
+    }
+    return { mode: 'development' };
+  }
+  if (jwksUrl === undefined && jwksFile === undefined)
+    problems.push('AUTH_JWKS_URL or AUTH_JWKS_FILE is required when auth is configured');
+  if (jwksUrl !== undefined && jwksFile !== undefined)
+    problems.push('set AUTH_JWKS_URL or AUTH_JWKS_FILE, not both');
+  if (issuer === undefined) problems.push('AUTH_ISSUER is required when auth is configured');
+  if (audience === undefined) problems.push('AUTH_AUDIENCE is required when auth is configured');
+  const algorithms = (env.AUTH_ALGORITHMS ?? DEFAULT_ALGORITHMS.join(','))
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  for (const alg of algorithms) {
+    if (!ASYMMETRIC.has(alg)) {
+      problems.push(
+        `AUTH_ALGORITHMS: "${alg}" is not allowed; choose from ${DEFAULT_ALGORITHMS.join(', ')} (never none or HMAC)`,
+      );
+    }
+  }
+  if (algorithms.length === 0) problems.push('AUTH_ALGORITHMS must name at least one algorithm');
+  return {
+    mode: 'jwks',
+    jwksUrl,
+    jwksFile,
+    issuer: issuer ?? '',
+    audience: audience ?? '',
+    algorithms,
+    clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
+  };
+}
+
+function readTls(env: Env, problems: string[]): TlsConfiguration | undefined {
+  const file = (name: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === '') return undefined;
+    try {
+      accessSync(value, constants.R_OK);
+    } catch {
+      problems.push(`${name}: cannot read ${value}`);
+    }
+    return value;
+  };
+  const certFile = file('TLS_CERT_FILE');
+  const keyFile = file('TLS_KEY_FILE');
+  const clientCaFile = file('TLS_CLIENT_CA_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither');
+    return undefined;
+  }
+  if (certFile === undefined || keyFile === undefined) {
+    if (clientCaFile !== undefined) problems.push('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  return { certFile, keyFile, clientCaFile };
+}
+
+/** `AMQP_QUEUES`: comma-separated `name:bindingKey[:classic|quorum]`; empty (or `none`) declares none. */
+export function parseQueues(value: string, problems: string[]): QueueSpec[] {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'none') return [];
+  const queues: QueueSpec[] = [];
+  for (const entry of trimmed.split(',')) {
+    const parts = entry.trim().split(':');
+    const [name, bindingKey, type = 'quorum'] = parts;
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      name === undefined ||
+      name === '' ||
+      bindingKey === undefined ||
+      bindingKey === ''
+    ) {
+      problems.push(`AMQP_QUEUES: "${entry.trim()}" is not name:bindingKey[:quorum|classic]`);
+      continue;
+    }
+    if (type !== 'quorum' && type !== 'classic') {
+      problems.push(`AMQP_QUEUES: queue type "${type}" for ${name} is neither quorum nor classic`);
+      continue;
+    }
+    queues.push({ name, bindingKey, type });
+  }
+  return queues;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string, fallback: string, allowEmpty = false): string {
+    const value = this.env[name];
+    if (value === undefined) return fallback;
+    if (value === '' && !allowEmpty) return fallback;
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) {
+      this.problems.push(`${name}: "${raw}" is not a whole number`);
+      return fallback;
+    }
+    const n = Number(raw.trim());
+    if (n < min || n > max) {
+      this.problems.push(`${name}: ${n} is outside ${min}..${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name}: "${raw}" is neither true nor false`);
+    return fallback;
+  }
+
+  oneOf(name: string, fallback: string, allowed: readonly string[]): string {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!allowed.includes(raw)) {
+      this.problems.push(`${name}: "${raw}" is not one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw;
+  }
+
+  /**
+   * One URL, or several separated by commas (a cluster's nodes); each is checked. Returned
+   * normalised: entries trimmed, empty ones dropped, joined by commas.
+   */
+  optionalUrlList(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    if (entries.length === 0) {
+      this.problems.push(`${name} names no URL`);
+      return undefined;
+    }
+    const before = this.problems.length;
+    entries.forEach((entry, i) =>
+      this.checkUrl(entries.length === 1 ? name : `${name} entry ${i + 1}`, entry, protocols),
+    );
+    return this.problems.length === before ? entries.join(',') : undefined;
+  }
+
+  optionalUrl(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return undefined;
+    return this.checkUrl(name, raw, protocols);
+  }
+
+  private checkUrl(name: string, raw: string, protocols: readonly string[]): string | undefined {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      // Never echo the value: URLs carry passwords.
+      this.problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+    if (!protocols.includes(url.protocol)) {
+      this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${url.protocol})`);
+      return undefined;
+    }
+    return raw;
+  }
+}

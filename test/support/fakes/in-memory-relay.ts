@@ -1,0 +1,158 @@
+import type {
+  ClaimedBatch,
+  DeliveryFailure,
+  MessagePublisher,
+  OutboxBacklog,
+  OutboxRelayStore,
+  OutboxWakeUp,
+  PublishOutcome,
+  RelayMessage,
+} from '../../../src/application/relay/ports';
+
+export interface InMemoryRelayRow {
+  readonly message: RelayMessage;
+  status: 'pending' | 'delivered' | 'parked';
+  attempts: number;
+  lastError: string | undefined;
+  nextAttemptAt: Date;
+  claimed: boolean;
+}
+
+/**
+ * The outbox as the relay sees it, in memory: the same claim rule as the PostgreSQL store (a row
+ * is claimable only when due, unclaimed, and no older row of its entity is undelivered).
+ */
+export class InMemoryRelayStore implements OutboxRelayStore {
+  readonly rows: InMemoryRelayRow[] = [];
+  private nextSeq = 1;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  add(message: Omit<RelayMessage, 'seq' | 'attempts'>): RelayMessage {
+    const full: RelayMessage = { ...message, seq: String(this.nextSeq++), attempts: 0 };
+    this.rows.push({
+      message: full,
+      status: 'pending',
+      attempts: 0,
+      lastError: undefined,
+      nextAttemptAt: new Date(0),
+      claimed: false,
+    });
+    return full;
+  }
+
+  row(seq: string): InMemoryRelayRow {
+    const row = this.rows.find((r) => r.message.seq === seq);
+    if (row === undefined) throw new Error(`no row ${seq}`);
+    return row;
+  }
+
+  claim(limit: number): Promise<ClaimedBatch> {
+    const now = this.now().getTime();
+    const blocked = new Set<string>();
+    const claimed: InMemoryRelayRow[] = [];
+    for (const row of this.rows) {
+      const entity = row.message.eksternIdentifier;
+      const eligible =
+        !blocked.has(entity) &&
+        row.status === 'pending' &&
+        !row.claimed &&
+        row.nextAttemptAt.getTime() <= now;
+      if (row.status !== 'delivered') blocked.add(entity);
+      if (eligible && claimed.length < limit) claimed.push(row);
+    }
+    for (const row of claimed) row.claimed = true;
+    let open = true;
+    const end = () => {
+      if (!open) throw new Error('claim already ended');
+      open = false;
+      for (const row of claimed) row.claimed = false;
+    };
+    return Promise.resolve({
+      messages: claimed.map((r) => ({ ...r.message, attempts: r.attempts })),
+      settle: (delivered: readonly string[], failed: readonly DeliveryFailure[]) => {
+        end();
+        for (const seq of delivered) this.row(seq).status = 'delivered';
+        for (const f of failed) {
+          const row = this.row(f.seq);
+          row.lastError = `${f.reason}: ${f.detail}`;
+          row.nextAttemptAt = f.nextAttemptAt;
+          if (f.countsAsAttempt) row.attempts++;
+        }
+        return Promise.resolve();
+      },
+      release: () => {
+        end();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  backlog(): Promise<OutboxBacklog> {
+    const pending = this.rows.filter((r) => r.status === 'pending');
+    const oldest = pending[0]?.message.receivedAt.getTime();
+    return Promise.resolve({
+      pending: pending.length,
+      oldestPendingAgeMs: oldest === undefined ? 0 : this.now().getTime() - oldest,
+    });
+  }
+}
+
+/**
+ * A broker in memory: records what was published, in order, and answers each message with the
+ * outcome `decide` gives (default: confirmed). `confirmDelayMs` keeps publishes in flight.
+ */
+export class InMemoryMessagePublisher implements MessagePublisher {
+  readonly published: RelayMessage[] = [];
+  readonly confirmed: RelayMessage[] = [];
+  decide: (message: RelayMessage) => PublishOutcome = () => ({ ok: true });
+  confirmDelayMs = 0;
+  isReady = true;
+
+  ready(signal: AbortSignal): Promise<boolean> {
+    if (this.isReady || signal.aborted) return Promise.resolve(!signal.aborted);
+    return new Promise((resolve) => {
+      const check = setInterval(() => {
+        if (this.isReady || signal.aborted) {
+          clearInterval(check);
+          resolve(!signal.aborted);
+        }
+      }, 1);
+    });
+  }
+
+  async publish(messages: readonly RelayMessage[]): Promise<PublishOutcome[]> {
+    this.published.push(...messages);
+    const outcomes = messages.map((m) => this.decide(m));
+    if (this.confirmDelayMs > 0) await new Promise((r) => setTimeout(r, this.confirmDelayMs));
+    messages.forEach((m, i) => {
+      if (outcomes[i]?.ok === true) this.confirmed.push(m);
+    });
+    return outcomes;
+  }
+}
+
+/** A wake-up that only ever times out, unless `notify` is called. */
+export class InMemoryWakeUp implements OutboxWakeUp {
+  private waiters: Array<() => void> = [];
+
+  notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.push(done);
+    });
+  }
+}

@@ -1,0 +1,240 @@
+import { expect } from 'chai';
+import {
+  InMemoryMessagePublisher,
+  InMemoryRelayStore,
+  InMemoryWakeUp,
+} from '../../../support/fakes/in-memory-relay';
+import { retryDelayMs } from '../../../../src/application/backoff';
+import { RelayOutbox, type RelaySettings } from '../../../../src/application/relay/relay-outbox';
+import {
+  type OutboxRelayStore,
+  type RelayMessage,
+  silentRelayObserver,
+} from '../../../../src/application/relay/ports';
+
+const SETTINGS: RelaySettings = {
+  batchSize: 10,
+  maxInFlightBatches: 3,
+  idlePollMs: 2,
+  retryBaseMs: 5,
+  retryMaxMs: 20,
+};
+
+function message(entity: string, n: number): Omit<RelayMessage, 'seq' | 'attempts'> {
+  return {
+    messageId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    requestId: `req-${n}`,
+    kind: 'Ordningsnotifikation',
+    eksternIdentifier: entity,
+    jobCenterKode: '10101',
+    aendringstype: 'Opdatering',
+    receivedAt: new Date(),
+    exchange: 'x',
+    routingKey: 'ordningsnotifikation.10101',
+    body: JSON.stringify({ n }),
+  };
+}
+
+function relay(store: InMemoryRelayStore, publisher: InMemoryMessagePublisher, settings = SETTINGS) {
+  return new RelayOutbox(
+    store,
+    publisher,
+    new InMemoryWakeUp(),
+    { now: () => new Date() },
+    silentRelayObserver,
+    settings,
+  );
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** Each entity's confirmed messages, in confirm order, must be in seq order with no gaps. */
+function expectEntityOrder(store: InMemoryRelayStore, confirmed: readonly RelayMessage[]): void {
+  const byEntity = new Map<string, number[]>();
+  for (const m of confirmed) {
+    const list = byEntity.get(m.eksternIdentifier) ?? [];
+    if (!list.includes(Number(m.seq))) list.push(Number(m.seq));
+    byEntity.set(m.eksternIdentifier, list);
+  }
+  for (const [entity, seqs] of byEntity) {
+    const expected = store.rows
+      .filter((r) => r.message.eksternIdentifier === entity)
+      .map((r) => Number(r.message.seq));
+    expect(seqs, entity).to.deep.equal(expected);
+  }
+}
+
+describe('RelayOutbox', () => {
+  it('retryDelayMs grows exponentially, stays within [ceiling/2, ceiling] and is capped', () => {
+    expect(retryDelayMs(0, 100, 10_000, () => 0)).to.equal(50);
+    expect(retryDelayMs(0, 100, 10_000, () => 1)).to.equal(100);
+    expect(retryDelayMs(3, 100, 10_000, () => 1)).to.equal(800);
+    expect(retryDelayMs(50, 100, 10_000, () => 1)).to.equal(10_000);
+    expect(retryDelayMs(50, 100, 10_000, () => 0)).to.equal(5_000);
+  });
+
+  it('delivers every row, each entity in order, with three relays and random confirm delays', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 300; i++) store.add(message(`entity-${i % 7}`, i));
+    const publisher = new InMemoryMessagePublisher();
+    const confirmOrder: RelayMessage[] = [];
+    // Confirm latency differs per call, so batches of different relays settle out of order.
+    publisher.publish = async (messages) => {
+      publisher.published.push(...messages);
+      await new Promise((r) => setTimeout(r, Math.random() * 5));
+      confirmOrder.push(...messages);
+      return messages.map(() => ({ ok: true }));
+    };
+    const stop = new AbortController();
+    const relays = [1, 2, 3].map(() => relay(store, publisher).execute(stop.signal));
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await Promise.all(relays);
+    expectEntityOrder(store, confirmOrder);
+    expect(publisher.published).to.have.length(300);
+  });
+
+  it('a nacked message blocks only its own entity and is retried with backoff, counting attempts', async () => {
+    const store = new InMemoryRelayStore();
+    const a1 = store.add(message('a', 1));
+    const a2 = store.add(message('a', 2));
+    const b1 = store.add(message('b', 3));
+    const publisher = new InMemoryMessagePublisher();
+    let refuse = true;
+    publisher.decide = (m) =>
+      m.seq === a1.seq && refuse ? { ok: false, reason: 'nack', detail: 'message nacked' } : { ok: true };
+    const stop = new AbortController();
+    const running = relay(store, publisher).execute(stop.signal);
+    await until(() => store.row(b1.seq).status === 'delivered' && store.row(a1.seq).attempts >= 2);
+    expect(store.row(a2.seq).status).to.equal('pending');
+    expect(publisher.published.map((m) => m.seq)).to.not.include(a2.seq);
+    expect(store.row(a1.seq).lastError).to.match(/^nack/);
+    refuse = false;
+    await until(() => store.row(a2.seq).status === 'delivered');
+    stop.abort();
+    await running;
+    expectEntityOrder(store, publisher.confirmed);
+  });
+
+  it('an unroutable message stays pending until it can be routed', async () => {
+    const store = new InMemoryRelayStore();
+    const m = store.add(message('a', 1));
+    const publisher = new InMemoryMessagePublisher();
+    let bound = false;
+    publisher.decide = () => (bound ? { ok: true } : { ok: false, reason: 'unroutable', detail: 'NO_ROUTE' });
+    const stop = new AbortController();
+    const running = relay(store, publisher).execute(stop.signal);
+    await until(() => publisher.published.length >= 2);
+    expect(store.row(m.seq).status).to.equal('pending');
+    expect(store.row(m.seq).lastError).to.match(/^unroutable/);
+    bound = true;
+    await until(() => store.row(m.seq).status === 'delivered');
+    stop.abort();
+    await running;
+  });
+
+  it('a broker outage never uses up attempts and never parks', async () => {
+    const store = new InMemoryRelayStore();
+    const m = store.add(message('a', 1));
+    const publisher = new InMemoryMessagePublisher();
+    let up = false;
+    publisher.decide = () =>
+      up ? { ok: true } : { ok: false, reason: 'connection', detail: 'channel closed' };
+    const stop = new AbortController();
+    const running = relay(store, publisher).execute(stop.signal);
+    await until(() => publisher.published.length >= 4);
+    expect(store.row(m.seq).attempts).to.equal(0);
+    expect(store.row(m.seq).status).to.equal('pending');
+    expect(store.row(m.seq).lastError).to.match(/^connection/);
+    expect(store.row(m.seq).nextAttemptAt.getTime()).to.be.greaterThan(Date.now() - 1000);
+    up = true;
+    await until(() => store.row(m.seq).status === 'delivered');
+    stop.abort();
+    await running;
+  });
+
+  it('waits while the publisher is not ready, and publishes nothing meanwhile', async () => {
+    const store = new InMemoryRelayStore();
+    store.add(message('a', 1));
+    const publisher = new InMemoryMessagePublisher();
+    publisher.isReady = false;
+    const stop = new AbortController();
+    const running = relay(store, publisher).execute(stop.signal);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(publisher.published).to.have.length(0);
+    publisher.isReady = true;
+    await until(() => publisher.confirmed.length === 1);
+    stop.abort();
+    await running;
+  });
+
+  it('on stop, finishes the batches in flight before resolving', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 5; i++) store.add(message(`e${i}`, i));
+    const publisher = new InMemoryMessagePublisher();
+    publisher.confirmDelayMs = 50;
+    const stop = new AbortController();
+    const running = relay(store, publisher).execute(stop.signal);
+    await until(() => publisher.published.length === 5);
+    stop.abort();
+    await running;
+    expect(store.rows.every((r) => r.status === 'delivered' && !r.claimed)).to.equal(true);
+  });
+
+  it('keeps batch size × in-flight publishes awaiting confirms while earlier batches settle, with at most twice as many claims open', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 200; i++) store.add(message(`e${i}`, i));
+    let open = 0;
+    let maxOpen = 0;
+    const slowSettle: OutboxRelayStore = {
+      backlog: () => store.backlog(),
+      claim: async (limit) => {
+        const batch = await store.claim(limit);
+        if (batch.messages.length === 0) return batch;
+        maxOpen = Math.max(maxOpen, ++open);
+        return {
+          messages: batch.messages,
+          release: () => batch.release().finally(() => open--),
+          settle: async (delivered, failed) => {
+            await new Promise((r) => setTimeout(r, 40));
+            await batch.settle(delivered, failed).finally(() => open--);
+          },
+        };
+      },
+    };
+    let awaiting = 0;
+    let maxAwaiting = 0;
+    const publisher = new InMemoryMessagePublisher();
+    const inner = publisher.publish.bind(publisher);
+    publisher.publish = async (messages) => {
+      maxAwaiting = Math.max(maxAwaiting, ++awaiting);
+      await new Promise((r) => setTimeout(r, 5));
+      try {
+        return await inner(messages);
+      } finally {
+        awaiting--;
+      }
+    };
+    const stop = new AbortController();
+    const running = new RelayOutbox(
+      slowSettle,
+      publisher,
+      new InMemoryWakeUp(),
+      { now: () => new Date() },
+      silentRelayObserver,
+      SETTINGS,
+    ).execute(stop.signal);
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    expect(maxAwaiting).to.equal(SETTINGS.maxInFlightBatches);
+    expect(maxOpen).to.be.above(SETTINGS.maxInFlightBatches);
+    expect(maxOpen).to.be.at.most(2 * SETTINGS.maxInFlightBatches);
+  });
+});
