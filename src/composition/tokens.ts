@@ -2,57 +2,97 @@ import type { ServiceIdentifier } from 'inversify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../application/intake/accept-notification';
+import type { Authenticator } from '../application/intake/authentication';
 import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type {
   OperatorUnitOfWork,
   OutboxReadModel,
   PayloadRedactionStore,
+  ReadinessCheck,
 } from '../application/operations/ports';
 import type { ParkOutboxMessage } from '../application/operations/park-outbox-message';
 import type { RedactPayloads } from '../application/operations/redact-payloads';
 import type { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
 import type { ShowOutboxMessage } from '../application/operations/show-outbox-message';
-import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
-import type { RelayOutbox } from '../application/relay/relay-outbox';
 import type {
   MessagePublisher,
   OutboxRelayStore,
   OutboxWakeUp,
   RelayObserver,
 } from '../application/relay/ports';
+import type { RelayOutbox } from '../application/relay/relay-outbox';
 import type { CodeLists } from '../domain/code-lists';
-import type { Authenticator } from '../adapters/auth/jwt-authenticator';
-import type { Configuration } from './configuration';
+import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
+import type { Configuration } from './configuration';
 
-/** Every service identifier of the container, in one place. */
+/** The database server: DATABASE_URL, or the embedded PGlite this process (or a sibling) runs. */
+export interface DatabaseServer {
+  readonly connectionString: string;
+  readonly connectionTimeoutMs: number;
+  /** Stops the embedded database when this process started it; nothing otherwise. */
+  stop(): Promise<void>;
+}
+
+/** Something a process runs until shutdown; stopping it is its binding's deactivation. */
+export interface Service {
+  readonly name: string;
+  /** What the admin port's readiness probe asks on this service's behalf. */
+  readonly readiness: readonly ReadinessCheck[];
+  stop(): Promise<void>;
+}
+
+/** A port whose adapter holds a connection: its binding's deactivation stops it. */
+export type Stoppable<T> = T & { stop(): Promise<void> };
+
+const token = <T>(name: string) => Symbol.for(name) as ServiceIdentifier<T>;
+
+/** Every service identifier of the container, in one place. Only ports and resources have one. */
 export const TOKENS = {
-  Configuration: Symbol.for('Configuration') as ServiceIdentifier<Configuration>,
-  Logger: Symbol.for('Logger') as ServiceIdentifier<Logger>,
-  Clock: Symbol.for('Clock') as ServiceIdentifier<Clock>,
-  IdGenerator: Symbol.for('IdGenerator') as ServiceIdentifier<IdGenerator>,
-  CodeLists: Symbol.for('CodeLists') as ServiceIdentifier<CodeLists>,
-  Database: Symbol.for('Database') as ServiceIdentifier<Kysely<Database>>,
-  UnitOfWork: Symbol.for('UnitOfWork') as ServiceIdentifier<UnitOfWork>,
-  IntakeUnitOfWork: Symbol.for('IntakeUnitOfWork') as ServiceIdentifier<UnitOfWork>,
-  Authenticator: Symbol.for('Authenticator') as ServiceIdentifier<Authenticator>,
-  AcceptNotification: Symbol.for('AcceptNotification') as ServiceIdentifier<AcceptNotification>,
-  // Operations (issue 4)
-  GatewayMetrics: Symbol.for('GatewayMetrics') as ServiceIdentifier<GatewayMetrics>,
-  OutboxReadModel: Symbol.for('OutboxReadModel') as ServiceIdentifier<OutboxReadModel>,
-  OperatorUnitOfWork: Symbol.for('OperatorUnitOfWork') as ServiceIdentifier<OperatorUnitOfWork>,
-  PayloadRedactionStore: Symbol.for('PayloadRedactionStore') as ServiceIdentifier<PayloadRedactionStore>,
-  ReportOutboxStatistics: Symbol.for('ReportOutboxStatistics') as ServiceIdentifier<ReportOutboxStatistics>,
-  ShowOutboxMessage: Symbol.for('ShowOutboxMessage') as ServiceIdentifier<ShowOutboxMessage>,
-  ReplayOutboxMessages: Symbol.for('ReplayOutboxMessages') as ServiceIdentifier<ReplayOutboxMessages>,
-  ParkOutboxMessage: Symbol.for('ParkOutboxMessage') as ServiceIdentifier<ParkOutboxMessage>,
-  RedactPayloads: Symbol.for('RedactPayloads') as ServiceIdentifier<RedactPayloads>,
+  Configuration: token<Configuration>('Configuration'),
+  Logger: token<Logger>('Logger'),
+  Clock: token<Clock>('Clock'),
+  IdGenerator: token<IdGenerator>('IdGenerator'),
+
+  DatabaseServer: token<DatabaseServer>('DatabaseServer'),
+  /** The process's own small pool: migrations, metrics, readiness, operator commands. */
+  OwnDatabase: token<Kysely<Database>>('OwnDatabase'),
+  /** The intake's pool (DB_POOL_SIZE). */
+  IntakeDatabase: token<Kysely<Database>>('IntakeDatabase'),
   /** The relay's own pool: one connection per batch in flight, apart from intake's. */
-  RelayDatabase: Symbol.for('RelayDatabase') as ServiceIdentifier<Kysely<Database>>,
-  OutboxRelayStore: Symbol.for('OutboxRelayStore') as ServiceIdentifier<OutboxRelayStore>,
-  MessagePublisher: Symbol.for('MessagePublisher') as ServiceIdentifier<MessagePublisher>,
-  OutboxWakeUp: Symbol.for('OutboxWakeUp') as ServiceIdentifier<OutboxWakeUp>,
-  RelayObserver: Symbol.for('RelayObserver') as ServiceIdentifier<RelayObserver>,
-  RelayOutbox: Symbol.for('RelayOutbox') as ServiceIdentifier<RelayOutbox>,
+  RelayDatabase: token<Kysely<Database>>('RelayDatabase'),
+  /** The pool operator commands and redaction use: the relay's in a relay, else the process's own. */
+  OperationsDatabase: token<Kysely<Database>>('OperationsDatabase'),
+
+  // Intake
+  CodeLists: token<CodeLists>('CodeLists'),
+  Authenticator: token<Authenticator>('Authenticator'),
+  IntakeUnitOfWork: token<UnitOfWork>('IntakeUnitOfWork'),
+  AcceptNotification: token<AcceptNotification>('AcceptNotification'),
+  IntakeLogger: token<Logger>('IntakeLogger'),
+  IntakeService: token<Service>('IntakeService'),
+
+  // Relay
+  RelayLogger: token<Logger>('RelayLogger'),
+  OutboxRelayStore: token<OutboxRelayStore>('OutboxRelayStore'),
+  MessagePublisher: token<Stoppable<MessagePublisher> & { readonly isReady: boolean }>('MessagePublisher'),
+  OutboxWakeUp: token<Stoppable<OutboxWakeUp>>('OutboxWakeUp'),
+  RelayObserver: token<RelayObserver>('RelayObserver'),
+  RelayOutbox: token<RelayOutbox>('RelayOutbox'),
+  RelayService: token<Service>('RelayService'),
+
+  // Operations
+  OutboxReadModel: token<OutboxReadModel>('OutboxReadModel'),
+  OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
+  PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
+  ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
+  ShowOutboxMessage: token<ShowOutboxMessage>('ShowOutboxMessage'),
+  ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
+  ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
+  RedactPayloads: token<RedactPayloads>('RedactPayloads'),
+
+  // Observability
+  GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),
+  AdminService: token<Service>('AdminService'),
 };
