@@ -52,7 +52,7 @@ export default tseslint.config(
                 'domain and application code imports no framework or driver (hexagonal dependency rule)',
             },
             {
-              group: ['**/adapters/**', '**/main'],
+              group: ['**/adapters/**', '**/composition/**', '**/commands/**', '**/main'],
               message: 'the core must not depend on adapters or the composition root',
             },
           ],
@@ -72,8 +72,32 @@ export default tseslint.config(
               message: 'domain code imports no framework or driver (hexagonal dependency rule)',
             },
             {
-              group: ['**/adapters/**', '**/application/**', '**/main'],
+              group: ['**/adapters/**', '**/application/**', '**/composition/**', '**/commands/**', '**/main'],
               message: 'the domain depends on nothing but itself, io-ts and fp-ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Adapters do not import one another: each folder is one technology, wired to the others only in
+    // src/composition. Types they share are ports (src/application); the few files directly in
+    // src/adapters (logging, the code-list file, the pino relay observer) are neutral and may be used.
+    files: ['src/adapters/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\.)[^/]+/',
+              message:
+                'an adapter does not import another adapter folder; put the shared type with the ports or wire them in src/composition',
+            },
+            {
+              group: ['**/composition/**', '**/commands/**', '**/main'],
+              message: 'adapters do not depend on the composition root',
             },
           ],
         },
