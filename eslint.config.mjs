@@ -72,7 +72,13 @@ export default tseslint.config(
               message: 'domain code imports no framework or driver (hexagonal dependency rule)',
             },
             {
-              group: ['**/adapters/**', '**/application/**', '**/composition/**', '**/commands/**', '**/main'],
+              group: [
+                '**/adapters/**',
+                '**/application/**',
+                '**/composition/**',
+                '**/commands/**',
+                '**/main',
+              ],
               message: 'the domain depends on nothing but itself, io-ts and fp-ts',
             },
           ],
