@@ -1,7 +1,7 @@
 import { InMemoryOperations } from '../../support/fakes/in-memory-operations';
 import { describeOperationsContract } from '../../support/operations-contract';
 
-describe('adapters/in-memory/InMemoryOperations', () => {
+describe('fakes/InMemoryOperations', () => {
   describeOperationsContract('InMemoryOperations', () => {
     const operations = new InMemoryOperations();
     return Promise.resolve({

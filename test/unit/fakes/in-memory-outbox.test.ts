@@ -1,7 +1,7 @@
 import { InMemoryOutbox } from '../../support/fakes/in-memory-outbox';
 import { describeOutboxContract } from '../../support/outbox-contract';
 
-describe('adapters/in-memory/InMemoryOutbox', () => {
+describe('fakes/InMemoryOutbox', () => {
   describeOutboxContract('InMemoryOutbox', () => {
     const outbox = new InMemoryOutbox();
     return Promise.resolve({

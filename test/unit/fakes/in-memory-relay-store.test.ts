@@ -1,7 +1,7 @@
 import { InMemoryRelayStore } from '../../support/fakes/in-memory-relay';
 import { describeRelayStoreContract } from '../../support/relay-store-contract';
 
-describe('adapters/in-memory/InMemoryRelayStore', () => {
+describe('fakes/InMemoryRelayStore', () => {
   describeRelayStoreContract('InMemoryRelayStore', () => {
     const store = new InMemoryRelayStore();
     return Promise.resolve({
