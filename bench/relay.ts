@@ -12,11 +12,9 @@ import { connect } from 'amqplib';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pino from 'pino';
-import {
-  GroupCommitUnitOfWork,
-  notifyRelayAfterCommit,
-} from '../src/adapters/postgres/group-commit-unit-of-work';
+import { GroupCommitUnitOfWork } from '../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
+import { notifyRelayAfterCommit } from '../src/adapters/postgres/notify-relay-after-commit';
 import { OUTBOX_CHANNEL, PgListenWakeUp, pollingWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
 import { type OutboxWakeUp, type RelayMessage, silentRelayObserver } from '../src/application/relay/ports';
 import { ordningsnotifikation } from '../test/support/fixtures';

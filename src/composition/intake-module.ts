@@ -17,8 +17,8 @@ import {
   DEFAULT_IN_DOUBT,
   type GroupCommitObserver,
   GroupCommitUnitOfWork,
-  notifyRelayAfterCommit,
 } from '../adapters/postgres/group-commit-unit-of-work';
+import { notifyRelayAfterCommit } from '../adapters/postgres/notify-relay-after-commit';
 import { OUTBOX_CHANNEL } from '../adapters/postgres/pg-listen-wake-up';
 import { randomIds } from '../adapters/system/system-clock';
 import { AcceptNotification } from '../application/intake/accept-notification';

@@ -1,16 +1,24 @@
-import { type ControlledTransaction, type Kysely, sql, type Transaction } from 'kysely';
+import type { ControlledTransaction, Kysely } from 'kysely';
 import {
-  type AppendOutcome,
-  type OutboxMessage,
-  type OutboxRepository,
   StorageUnavailableError,
   type TransactionalRepositories,
   type UnitOfWork,
 } from '../../application/intake/ports';
+import { BatchTransaction } from './batch-transaction';
 import { type CommitOutcome, type InDoubtSettings, resolveCommitInDoubt } from './commit-in-doubt';
 import { isDatabaseUnavailable } from './connection';
 import type { Database } from './database';
-import { type BackendTransaction, insertOutboxRows } from './kysely-outbox-repository';
+import {
+  isSharedFailure,
+  isTransient,
+  MAX_TRANSIENT_RETRIES,
+  type RefusalDetails,
+  refusalDetails,
+  RowRefusedError,
+  sqlState,
+} from './database-refusal';
+import type { BackendTransaction } from './kysely-outbox-repository';
+import type { BatchCommitHook } from './notify-relay-after-commit';
 
 export interface GroupCommitSettings {
   /** The most units of work one transaction carries. */
@@ -35,63 +43,9 @@ export interface GroupCommitObserver {
   batchSplit?(size: number, failure: RefusalDetails): void;
 }
 
-/** Called once for each committed batch that appended rows. */
-export interface BatchCommitHook {
-  afterCommit(): void;
-}
-
-/**
- * Wakes the relay after intake commits: a NOTIFY on the relay's channel, sent after the batch's
- * commit in a transaction of its own. Inside the batch transaction a NOTIFY would take PostgreSQL's
- * global notification-queue lock at every intake commit and serialise them (it cost 7–10 % of
- * intake throughput here even once per batch); outside, intake commits never wait for it. The
- * notifications coalesce: one in flight at a time, and every batch committed meanwhile is covered
- * by one more after it, so the relay is never left asleep with rows committed after its last wake-up.
- */
-export function notifyRelayAfterCommit(
-  db: Kysely<Database>,
-  channel: string,
-  minIntervalMs = 2,
-): BatchCommitHook {
-  let inFlight = false;
-  let again = false;
-  let lastSentAt = 0;
-  const send = (): void => {
-    inFlight = true;
-    again = false;
-    lastSentAt = performance.now();
-    sql`select pg_notify(${channel}, '')`
-      .execute(db)
-      // A lost wake-up costs latency only: the relay also polls when idle.
-      .catch(() => undefined)
-      .finally(() => {
-        if (!again) {
-          inFlight = false;
-          return;
-        }
-        // Under load, at most one NOTIFY per minIntervalMs: the relay is busy claiming anyway.
-        setTimeout(send, Math.max(0, lastSentAt + minIntervalMs - performance.now()));
-      });
-  };
-  return {
-    afterCommit: () => {
-      if (inFlight) again = true;
-      else send();
-    },
-  };
-}
-
 interface QueuedRun {
   readonly work: (repositories: TransactionalRepositories) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface PendingAppend {
-  /** The work of the batch that appends. */
-  readonly index: number;
-  readonly message: OutboxMessage;
-  readonly resolve: (outcome: AppendOutcome) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -287,232 +241,3 @@ type BatchAttempt =
       readonly appendedMessageIds: string[];
       readonly backend: BackendTransaction | undefined;
     };
-
-/** A serialisation failure or deadlock is nobody's fault: the same batch runs again, a few times. */
-const MAX_TRANSIENT_RETRIES = 3;
-
-function sqlState(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-function isTransient(error: unknown): boolean {
-  return sqlState(error)?.startsWith('40') === true;
-}
-
-/**
- * Failures of the database itself rather than of something a work wrote: connection exceptions
- * (08), transaction rollback (40), insufficient resources (53), operator intervention (57),
- * system errors (58), or the connection lost.
- */
-function isSharedFailure(error: unknown): boolean {
-  if (isDatabaseUnavailable(error)) return true;
-  const state = sqlState(error);
-  return state !== undefined && ['08', '40', '53', '57', '58'].includes(state.slice(0, 2));
-}
-
-/** What may be logged of a database error: its SQLSTATE and where, never the message or a value. */
-export interface RefusalDetails {
-  readonly sqlState: string | undefined;
-  /** The error's class name, for failures that did not come from PostgreSQL. */
-  readonly error: string;
-  readonly table?: string;
-  readonly column?: string;
-  readonly constraint?: string;
-}
-
-function refusalDetails(error: unknown): RefusalDetails {
-  const e = error as { table?: unknown; column?: unknown; constraint?: unknown } | undefined;
-  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const table = text(e?.table);
-  const column = text(e?.column);
-  const constraint = text(e?.constraint);
-  return {
-    sqlState: sqlState(error),
-    error: error instanceof Error ? error.name : typeof error,
-    ...(table !== undefined ? { table } : {}),
-    ...(column !== undefined ? { column } : {}),
-    ...(constraint !== undefined ? { constraint } : {}),
-  };
-}
-
-/**
- * The database refused what one work wrote, by itself (its batch was split down to it). Carries
- * the SQLSTATE and where, never the database's message, which may quote the value.
- */
-export class RowRefusedError extends Error {
-  readonly code: string | undefined;
-  constructor(readonly details: RefusalDetails) {
-    super(
-      (details.sqlState !== undefined
-        ? `PostgreSQL refused the row: SQLSTATE ${details.sqlState}`
-        : `the row could not be written: ${details.error}`) +
-        (details.column !== undefined ? `, column ${details.column}` : '') +
-        (details.constraint !== undefined ? `, constraint ${details.constraint}` : ''),
-    );
-    this.name = 'RowRefusedError';
-    this.code = details.sqlState;
-  }
-}
-
-/** The works of one batch inside its transaction, and the appends they are waiting on. */
-class BatchTransaction {
-  private pending: PendingAppend[] = [];
-  private waitingOrDone = 0;
-  private flushing: Promise<void> = Promise.resolve();
-  private readonly appendedBy = new Map<number, string[]>();
-  /** requestId → the unfinished work of this batch whose row holds it. */
-  private readonly heldBy = new Map<string, number>();
-  /**
-   * Appends of a requestId that another unfinished work of this batch holds, by that work. Like a
-   * second inserter on PostgreSQL's unique index they wait for the holder: a duplicate if it
-   * succeeds, the requestId is theirs if it fails (its row is removed). Answering "duplicate" at
-   * once would tell a client 412 for a requestId that ends up stored nowhere.
-   */
-  private readonly waitingFor = new Map<number, PendingAppend[]>();
-  private failure: { readonly error: unknown } | undefined;
-  /** The backend and transaction that hold this batch's rows, from the first insert. */
-  backend: BackendTransaction | undefined;
-
-  constructor(
-    private readonly trx: Transaction<Database>,
-    private readonly size: number,
-  ) {}
-
-  /** The message ids of the rows this transaction holds (those of works that did not fail). */
-  appendedMessageIds(): string[] {
-    return [...this.appendedBy.values()].flat();
-  }
-
-  async runAll(
-    works: ReadonlyArray<(repositories: TransactionalRepositories) => Promise<unknown>>,
-  ): Promise<Array<PromiseSettledResult<unknown>>> {
-    const outcomes = await Promise.allSettled(
-      works.map(async (work, index) => {
-        let succeeded = false;
-        try {
-          const value = await work({ outbox: this.repositoryFor(index) });
-          succeeded = true;
-          return value;
-        } finally {
-          this.finish(index, succeeded);
-        }
-      }),
-    );
-    await this.flushing;
-    if (this.failure !== undefined) throw this.failure.error;
-    return outcomes;
-  }
-
-  private repositoryFor(index: number): OutboxRepository {
-    return {
-      append: (message) =>
-        new Promise<AppendOutcome>((resolve, reject) => {
-          this.pending.push({
-            index,
-            message,
-            resolve: (outcome) => {
-              if (outcome === 'appended') {
-                const mine = this.appendedBy.get(index) ?? [];
-                mine.push(message.messageId);
-                this.appendedBy.set(index, mine);
-              }
-              this.waitingOrDone--;
-              resolve(outcome);
-            },
-            reject: (error) => {
-              this.waitingOrDone--;
-              reject(error);
-            },
-          });
-          this.waitingOrDone++;
-          this.flushIfAllWaiting();
-        }),
-    };
-  }
-
-  private finish(index: number, succeeded: boolean): void {
-    const waiters = this.waitingFor.get(index) ?? [];
-    this.waitingFor.delete(index);
-    for (const [requestId, holder] of this.heldBy) if (holder === index) this.heldBy.delete(requestId);
-    if (succeeded) {
-      for (const waiter of waiters) waiter.resolve('duplicate-request-id');
-    } else {
-      // Rows appended by a work that failed must not commit with the others. The delete is queued
-      // before any later flush, so the waiters' retried inserts find the requestId free.
-      const orphaned = this.appendedBy.get(index) ?? [];
-      this.appendedBy.delete(index);
-      if (orphaned.length > 0 && this.failure === undefined) {
-        this.flushing = this.flushing.then(async () => {
-          try {
-            await this.trx.deleteFrom('outbox').where('message_id', 'in', orphaned).execute();
-          } catch (error) {
-            this.failure ??= { error };
-          }
-        });
-      }
-      this.pending.push(...waiters);
-    }
-    this.waitingOrDone++;
-    this.flushIfAllWaiting();
-  }
-
-  private flushIfAllWaiting(): void {
-    if (this.waitingOrDone < this.size || this.pending.length === 0) return;
-    const appends = this.pending;
-    this.pending = [];
-    this.flushing = this.flushing.then(async () => {
-      if (this.failure !== undefined) {
-        for (const a of appends) a.reject(this.failure.error);
-        return;
-      }
-      try {
-        const inserted = await insertOutboxRows(
-          this.trx,
-          appends.map((a) => a.message),
-        );
-        this.backend ??= inserted.backend;
-        for (const a of appends) {
-          const { requestId } = a.message;
-          if (inserted.requestIds.has(requestId) && !this.heldBy.has(requestId)) {
-            this.heldBy.set(requestId, a.index);
-            a.resolve('appended');
-            continue;
-          }
-          const holder = this.heldBy.get(requestId);
-          if (holder === undefined || holder === a.index) a.resolve('duplicate-request-id');
-          else if (this.wouldDeadlock(a.index, holder)) a.reject(new BatchDeadlockError());
-          else this.waitingFor.set(holder, [...(this.waitingFor.get(holder) ?? []), a]);
-        }
-      } catch (error) {
-        // PostgreSQL has aborted the transaction: the whole batch fails, and is split (above).
-        this.failure ??= { error };
-        for (const a of appends) a.reject(error);
-      }
-    });
-  }
-
-  /** Whether `waiter` waiting for `holder` closes a cycle of works each waiting for the next. */
-  private wouldDeadlock(waiter: number, holder: number): boolean {
-    const seen = new Set<number>();
-    const stack = [holder];
-    while (stack.length > 0) {
-      const work = stack.pop() as number;
-      if (work === waiter) return true;
-      if (seen.has(work)) continue;
-      seen.add(work);
-      for (const [held, waiters] of this.waitingFor) {
-        if (waiters.some((w) => w.index === work)) stack.push(held);
-      }
-    }
-    return false;
-  }
-}
-
-/** Two works of one batch each waiting for a requestId the other holds; PostgreSQL would say 40P01. */
-export class BatchDeadlockError extends Error {
-  constructor() {
-    super('two units of work in one batch wait for each other’s requestId');
-    this.name = 'BatchDeadlockError';
-  }
-}

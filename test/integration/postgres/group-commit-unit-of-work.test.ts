@@ -1,10 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import {
-  BatchDeadlockError,
-  GroupCommitUnitOfWork,
-} from '../../../src/adapters/postgres/group-commit-unit-of-work';
+import { BatchDeadlockError } from '../../../src/adapters/postgres/batch-transaction';
+import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { outboxMessage } from '../../support/outbox-contract';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 

@@ -1,9 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import {
-  GroupCommitUnitOfWork,
-  notifyRelayAfterCommit,
-} from '../../../src/adapters/postgres/group-commit-unit-of-work';
+import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
+import { notifyRelayAfterCommit } from '../../../src/adapters/postgres/notify-relay-after-commit';
 import { outboxMessage } from '../../support/outbox-contract';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServiceIdentifier } from 'inversify';
 import pino from 'pino';
 import { loadConfiguration } from '../../../src/composition/configuration';
 import {
@@ -54,7 +55,9 @@ describe('the container of each process kind', () => {
           .toConstantValue(Object.assign(new InMemoryWakeUp(), { stop: () => Promise.resolve() }));
         container.rebind(TOKENS.OutboxRelayStore).toConstantValue(new InMemoryRelayStore());
       }
-      const bound = Object.entries(TOKENS).filter(([, id]) => container.isBound(id));
+      const bound = (Object.entries(TOKENS) as Array<[string, ServiceIdentifier]>).filter(([, id]) =>
+        container.isBound(id),
+      );
       expect(bound.length, 'bindings').to.be.greaterThan(3);
       try {
         for (const [name, id] of bound) {
