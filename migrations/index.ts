@@ -8,7 +8,8 @@ import * as operations from './0003-operations';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-outbox': outbox,
-  // '0002-…': reserved for the relay.
+  // There is no 0002: the relay needed no schema of its own. Names are recorded once applied, so
+  // 0003 keeps its number.
   '0003-operations': operations,
 };
 

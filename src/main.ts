@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createLogger } from './adapters/logging';
+import { createLogger, errorMessage } from './adapters/logging';
 import { migrate } from './commands/migrate';
 import { outbox } from './commands/outbox';
 import { runServices } from './commands/services';
@@ -63,7 +63,7 @@ if (require.main === module) {
         process.stderr.write(`${error.message}\n`);
         process.exit(EX_CONFIG);
       }
-      process.stderr.write(`wsb-gateway failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`wsb-gateway failed: ${errorMessage(error)}\n`);
       process.exit(1);
     },
   );

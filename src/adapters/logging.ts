@@ -31,6 +31,15 @@ export function createLogger(level: string, name: string, fd: 1 | 2 = 1): Logger
   );
 }
 
+/**
+ * An error's message as one line of text, for a log field that has always been a string (`err`) and
+ * for messages to an operator. These errors come from drivers and the file system, never carry a
+ * request's values, and keep their field's shape in the logs; summarise() is for new fields.
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** An error for the log: name, message and code, never request values (they can hold CPR numbers). */
 export function summarise(error: unknown): { name: string; message: string; code?: string; cause?: string } {
   if (!(error instanceof Error)) return { name: 'NonError', message: typeof error };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PublishFailureReason, RelayObserver } from '../application/relay/ports';
+import { errorMessage } from './logging';
 
 /** Logs what the relay reports: every failure with its reason, routine progress at debug. */
 export class PinoRelayObserver implements RelayObserver {
@@ -21,7 +22,7 @@ export class PinoRelayObserver implements RelayObserver {
 
   storeFailed(operation: 'claim' | 'settle' | 'release', error: unknown, retryInMs: number): void {
     this.logger.warn(
-      { operation, err: error instanceof Error ? error.message : String(error), retryInMs },
+      { operation, err: errorMessage(error), retryInMs },
       operation === 'settle'
         ? 'could not record publish outcomes; the rows stay pending and will be published again'
         : `outbox ${operation} failed`,

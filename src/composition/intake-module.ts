@@ -1,4 +1,5 @@
 import { ContainerModule } from 'inversify';
+import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import {
@@ -118,6 +119,7 @@ async function startIntake(
   return {
     name: 'intake',
     readiness: [],
+    address: server.address() as AddressInfo,
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -10,6 +10,7 @@ import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-m
 import type { ReadinessCheck } from '../application/operations/ports';
 import type { Configuration } from './configuration';
 import { type Service, TOKENS } from './tokens';
+import { errorMessage } from '../adapters/logging';
 
 /**
  * One metrics registry and one admin port (health of every part) per service process. The admin
@@ -23,11 +24,7 @@ export const observabilityModule = new ContainerModule(({ bind }) => {
         const readModel = new KyselyOutboxReadModel(db);
         return new GatewayMetrics({
           undelivered: () => readModel.undelivered(),
-          onCollectError: (error) =>
-            logger.warn(
-              { err: error instanceof Error ? error.message : String(error) },
-              'outbox metrics unavailable',
-            ),
+          onCollectError: (error) => logger.warn({ err: errorMessage(error) }, 'outbox metrics unavailable'),
           processMetrics: true,
         });
       },

@@ -1,4 +1,5 @@
 import type { ServiceIdentifier } from 'inversify';
+import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../application/intake/accept-notification';
@@ -40,6 +41,8 @@ export interface Service {
   readonly name: string;
   /** What the admin port's readiness probe asks on this service's behalf. */
   readonly readiness: readonly ReadinessCheck[];
+  /** Where a listening service listens (PORT=0 picks a free port). */
+  readonly address?: AddressInfo;
   stop(): Promise<void>;
 }
 

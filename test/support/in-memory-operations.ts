@@ -1,17 +1,6 @@
 import type { InMemoryOperations } from './fakes/in-memory-operations';
 import type { OperatorRepositories, OperatorUnitOfWork } from '../../src/application/operations/ports';
-import type { Clock, OutboxMessage } from '../../src/application/intake/ports';
-
-/** A clock the test moves by hand. */
-export class FixedClock implements Clock {
-  constructor(public current: Date) {}
-  now(): Date {
-    return this.current;
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
+import type { OutboxMessage } from '../../src/application/intake/ports';
 
 /** Counts how often a use case opens a unit of work, to prove a refused command never does. */
 export class CountingOperatorUnitOfWork implements OperatorUnitOfWork {

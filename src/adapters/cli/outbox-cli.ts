@@ -6,6 +6,7 @@ import type { ReplayOutboxMessages } from '../../application/operations/replay-o
 import type { ReportOutboxStatistics } from '../../application/operations/report-outbox-statistics';
 import type { ShowOutboxMessage } from '../../application/operations/show-outbox-message';
 import { parseArguments } from './arguments';
+import { errorMessage } from '../logging';
 
 export const OUTBOX_USAGE = `usage: wsb-gateway outbox <command>
 
@@ -84,7 +85,7 @@ function split(
   try {
     return { positional, options: parseArguments(args.slice(i), known) };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 

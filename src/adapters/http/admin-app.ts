@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../../application/operations/ports';
+import { errorMessage } from '../logging';
 
 /** The Prometheus registry as the admin port serves it (GatewayMetrics). */
 export interface MetricsExposition {
@@ -54,10 +55,7 @@ export function createAdminApp(options: AdminAppOptions): Koa {
     try {
       await next();
     } catch (error) {
-      options.logger.error(
-        { err: error instanceof Error ? error.message : String(error) },
-        'admin request failed',
-      );
+      options.logger.error({ err: errorMessage(error) }, 'admin request failed');
       ctx.status = 500;
       ctx.body = { status: 'error' };
     }

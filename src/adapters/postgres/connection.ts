@@ -4,6 +4,7 @@ import pg from 'pg';
 import { StorageUnavailableError } from '../../application/intake/ports';
 import { migrationProvider } from '../../../migrations';
 import type { Database } from './database';
+import { errorMessage } from '../logging';
 
 export interface PostgresSettings {
   readonly connectionString: string;
@@ -45,15 +46,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${describe(error)}`, {
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${errorMessage(error)}`, {
       cause: error,
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // SQLSTATE classes and codes that mean "the database is not there right now", not "your query is wrong".

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
 import type { OutboxWakeUp } from '../../application/relay/ports';
+import { errorMessage } from '../logging';
 
 /** The channel intake notifies (once per committed batch) when it is configured to. */
 export const OUTBOX_CHANNEL = 'wsb_outbox';
@@ -88,7 +89,7 @@ export class PgListenWakeUp implements OutboxWakeUp {
         this.wake();
         await lost;
       } catch (error) {
-        this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not LISTEN');
+        this.logger.warn({ err: errorMessage(error) }, 'could not LISTEN');
       }
       this.client = undefined;
       await client.end().catch(() => undefined);

@@ -4,6 +4,7 @@ import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
 import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay/ports';
 import { brokerAddresses, brokerHost } from './broker-addresses';
+import { errorMessage } from '../logging';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -155,7 +156,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
         const callback = (error: unknown) => {
           const wasReturned = current.returned.delete(message.messageId);
           if (error !== null && error !== undefined) {
-            const text = error instanceof Error ? error.message : String(error);
+            const text = errorMessage(error);
             if (text === 'message nacked') this.nacked(current);
             settle(
               i,
@@ -190,7 +191,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
           settle(i, {
             ok: false,
             reason: 'connection',
-            detail: error instanceof Error ? error.message : String(error),
+            detail: errorMessage(error),
           });
         }
       });
@@ -354,6 +355,6 @@ export class AmqpMessagePublisher implements MessagePublisher {
 
 /** An error's message, never its full object: a connection error's URL may carry a password. */
 function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return text.replace(/amqps?:\/\/[^@\s]*@/g, 'amqp://***@');
 }

@@ -5,25 +5,18 @@ import {
   type AcceptNotificationResult,
 } from '../../../../src/application/intake/accept-notification';
 import {
-  type Clock,
   type IdGenerator,
   type OutboxMessage,
   StorageUnavailableError,
   type TransactionalRepositories,
   type UnitOfWork,
 } from '../../../../src/application/intake/ports';
+import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { InMemoryOutbox } from '../../../support/fakes/in-memory-outbox';
 import { type CodeLists, codeListsFromFile, UNCHECKED_CODE_LISTS } from '../../../../src/domain/code-lists';
 import type { MessageKind } from '../../../../src/domain/notification';
 import type { RequestId } from '../../../../src/domain/request-id';
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../../support/fixtures';
-
-class FixedClock implements Clock {
-  constructor(public current: Date) {}
-  now(): Date {
-    return this.current;
-  }
-}
 
 class SequentialIds implements IdGenerator {
   private next = 1;

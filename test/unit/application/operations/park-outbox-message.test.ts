@@ -3,7 +3,8 @@ import { InMemoryOperations } from '../../../support/fakes/in-memory-operations'
 import { ParkOutboxMessage } from '../../../../src/application/operations/park-outbox-message';
 import { ReplayOutboxMessages } from '../../../../src/application/operations/replay-outbox-messages';
 import { FICTITIOUS_CPR } from '../../../support/fixtures';
-import { append, CountingOperatorUnitOfWork, FixedClock } from '../../../support/in-memory-operations';
+import { append, CountingOperatorUnitOfWork } from '../../../support/in-memory-operations';
+import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { ENTITY_X, ordningMessage } from '../../../support/operations-contract';
 
 const NOW = new Date('2025-03-10T08:00:00.000Z');

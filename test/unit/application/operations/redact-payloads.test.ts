@@ -5,7 +5,8 @@ import {
   RedactPayloads,
   type RedactPayloadsSettings,
 } from '../../../../src/application/operations/redact-payloads';
-import { append, FixedClock } from '../../../support/in-memory-operations';
+import { append } from '../../../support/in-memory-operations';
+import { FixedClock } from '../../../support/fakes/fixed-clock';
 import {
   ENTITY_W,
   ENTITY_X,

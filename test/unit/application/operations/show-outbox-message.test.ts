@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { InMemoryOperations } from '../../../support/fakes/in-memory-operations';
 import { ShowOutboxMessage } from '../../../../src/application/operations/show-outbox-message';
 import { FICTITIOUS_CPR } from '../../../support/fixtures';
-import { append, FixedClock } from '../../../support/in-memory-operations';
+import { append } from '../../../support/in-memory-operations';
+import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { ENTITY_X, ordningMessage } from '../../../support/operations-contract';
 
 const NOW = new Date('2025-03-10T08:00:00.000Z');
