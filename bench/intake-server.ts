@@ -9,31 +9,31 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { createLocalJWKSet, type JWK } from 'jose';
-import { AcceptNotification } from '../src/application/intake/accept-notification';
+import pino from 'pino';
 import { JwtAuthenticator, WRITE_SCOPE } from '../src/adapters/auth/jwt-authenticator';
-import { createIntakeApp } from '../src/adapters/http/intake-app';
-import { createKysely, createPool } from '../src/adapters/postgres/connection';
-import { GroupCommitUnitOfWork } from '../src/adapters/postgres/group-commit-unit-of-work';
+import { GatewayMetrics } from '../src/adapters/metrics/gateway-metrics';
+import { createPool } from '../src/adapters/postgres/connection';
 import { KyselyUnitOfWork } from '../src/adapters/postgres/kysely-unit-of-work';
-import { randomIds, systemClock } from '../src/adapters/system/system-clock';
-import { UNCHECKED_CODE_LISTS } from '../src/domain/code-lists';
+import { loadConfiguration } from '../src/composition/configuration';
+import { closeContainer, createContainer } from '../src/composition/container';
+import { TOKENS } from '../src/composition/tokens';
 
 const [mode, databaseUrl, jwksJson, issuer, audience] = process.argv.slice(2);
 if (mode === undefined || databaseUrl === undefined)
   throw new Error('usage: intake-server <mode> <databaseUrl> …');
 
-const pool = createPool({
-  connectionString: databaseUrl,
-  poolSize: 10,
-  connectionTimeoutMs: 5000,
-  applicationName: `bench-${mode}`,
-});
-let app: Koa;
+if (mode === 'minimal') startMinimal(databaseUrl);
+else void startGateway(databaseUrl, mode === 'gateway-per-request-transaction');
 
-if (mode === 'minimal') {
-  app = new Koa();
+function startMinimal(databaseUrl: string): void {
+  const pool = createPool({
+    connectionString: databaseUrl,
+    poolSize: 10,
+    connectionTimeoutMs: 5000,
+    applicationName: 'bench-minimal',
+  });
+  const app = new Koa();
   const router = new Router();
   router.post('/v1/Webservicebesked/SendOrdningsnotifikation', bodyParser(), async (ctx) => {
     const n = (ctx.request.body as { ordningsnotifikation: Record<string, string> }).ordningsnotifikation;
@@ -55,20 +55,36 @@ if (mode === 'minimal') {
     ctx.body = '';
   });
   app.use(router.routes());
-} else {
-  const db = createKysely(pool);
-  const unitOfWork =
-    mode === 'gateway-per-request-transaction'
-      ? new KyselyUnitOfWork(db)
-      : new GroupCommitUnitOfWork(db, {
-          maxBatchSize: 100,
-          maxConcurrentBatches: Number(process.env.INTAKE_CONCURRENT_BATCHES ?? 2),
-        });
-  app = createIntakeApp({
-    acceptNotification: new AcceptNotification(UNCHECKED_CODE_LISTS, unitOfWork, systemClock, randomIds, {
-      exchange: 'virksomhedsordning.webservicebesked',
-    }),
-    authenticator: new JwtAuthenticator({
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    void pool.end().then(() => process.exit(0));
+  });
+}
+
+/** The production container, as `wsb-gateway serve` builds it; only the authenticator is the bench's. */
+async function startGateway(databaseUrl: string, perRequestTransaction: boolean): Promise<void> {
+  const config = loadConfiguration(
+    {
+      DATABASE_URL: databaseUrl,
+      DB_CONNECT_TIMEOUT_MS: '5000',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      INTAKE_BATCH_MAX: '100',
+      INTAKE_CONCURRENT_BATCHES: process.env.INTAKE_CONCURRENT_BATCHES ?? '2',
+      // As before: the bench measures the intake alone, without waking a relay.
+      OUTBOX_NOTIFY: 'false',
+    },
+    { servesHttp: true },
+  );
+  // The real access log, written where it costs what it costs in production.
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const container = createContainer('serve', config, logger);
+  container.rebind(TOKENS.Authenticator).toConstantValue(
+    new JwtAuthenticator({
       keys: createLocalJWKSet(JSON.parse(jwksJson ?? '{}') as { keys: JWK[] }),
       issuer: issuer ?? '',
       audience: audience ?? '',
@@ -76,17 +92,16 @@ if (mode === 'minimal') {
       clockToleranceSeconds: 30,
       requiredScope: WRITE_SCOPE,
     }),
-    // The real access log, written where it costs what it costs in production.
-    logger: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })),
-    bodyLimitBytes: 1024 * 1024,
-    retryAfterSeconds: 5,
+  );
+  // The request and batch metrics production keeps, without the process metrics' collectors.
+  container.rebind(TOKENS.GatewayMetrics).toConstantValue(new GatewayMetrics());
+  if (perRequestTransaction) {
+    const db = await container.getAsync(TOKENS.IntakeDatabase);
+    container.rebind(TOKENS.IntakeUnitOfWork).toConstantValue(new KyselyUnitOfWork(db));
+  }
+  const intake = await container.getAsync(TOKENS.IntakeService);
+  process.stdout.write(`listening ${intake.address?.port}\n`);
+  process.on('SIGTERM', () => {
+    void closeContainer(container).then(() => process.exit(0));
   });
 }
-
-const server = app.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`listening ${(server.address() as AddressInfo).port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  void pool.end().then(() => process.exit(0));
-});

@@ -189,7 +189,7 @@ export async function measureDrain(
       let drained!: () => void;
       const done = new Promise<void>((resolve) => (drained = resolve));
       const started = performance.now();
-      const running = startRelayInProcess({
+      const running = await startRelayInProcess({
         db: database.db,
         exchange,
         queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
@@ -281,7 +281,7 @@ export async function measureLatency(
     await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     await channel.bindQueue(queue, exchange, `ordningsnotifikation.${jobCenterKode}`);
   });
-  const relay = startRelayInProcess({
+  const relay = await startRelayInProcess({
     db: database.db,
     exchange,
     queues: [],

@@ -1,13 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import pino from 'pino';
-import { AcceptNotification } from '../../src/application/intake/accept-notification';
+import type { Authenticator } from '../../src/application/intake/authentication';
 import type { UnitOfWork } from '../../src/application/intake/ports';
-import type { Authenticator } from '../../src/adapters/auth/jwt-authenticator';
 import type { TlsConfiguration } from '../../src/adapters/http/public-server';
-import { createIntakeApp } from '../../src/adapters/http/intake-app';
-import { createPublicServer, listen } from '../../src/adapters/http/public-server';
-import { randomIds, systemClock } from '../../src/adapters/system/system-clock';
+import { GatewayMetrics } from '../../src/adapters/metrics/gateway-metrics';
+import { loadConfiguration } from '../../src/composition/configuration';
+import { closeContainer, createContainer } from '../../src/composition/container';
+import { TOKENS } from '../../src/composition/tokens';
 import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
 
 export interface RunningIntake {
@@ -15,40 +13,39 @@ export interface RunningIntake {
   close(): Promise<void>;
 }
 
-/** The real intake app on an ephemeral port, wired to the given unit of work and authenticator. */
+/**
+ * The intake as `wsb-gateway serve` wires it (the production container), on an ephemeral port, with
+ * the given unit of work, authenticator and code lists swapped in by `rebind`.
+ */
 export async function startIntake(options: {
   unitOfWork: UnitOfWork;
   authenticator: Authenticator;
   codeLists?: CodeLists;
   bodyLimitBytes?: number;
-  onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
+  /** Where the request metrics go; a registry of its own by default. */
+  metrics?: GatewayMetrics;
   /** HTTPS (and client certificates) as `serve` sets them up; baseUrl is then https://. */
   tls?: TlsConfiguration;
 }): Promise<RunningIntake> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const app = createIntakeApp({
-    acceptNotification: new AcceptNotification(
-      options.codeLists ?? UNCHECKED_CODE_LISTS,
-      options.unitOfWork,
-      systemClock,
-      randomIds,
-      { exchange: 'virksomhedsordning.webservicebesked' },
-    ),
-    authenticator: options.authenticator,
-    logger,
-    bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
-    retryAfterSeconds: 5,
-    ...(options.onRequestFinished !== undefined ? { onRequestFinished: options.onRequestFinished } : {}),
-  });
-  const server: Server = await listen(createPublicServer(app, options.tls, logger), 0, '127.0.0.1');
-  const { port } = server.address() as AddressInfo;
+  const base = loadConfiguration(
+    // The database is never reached: the unit of work is the test's.
+    { DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: '0' },
+    { servesHttp: true },
+  );
+  const config = {
+    ...base,
+    bodyLimitBytes: options.bodyLimitBytes ?? base.bodyLimitBytes,
+    tls: options.tls,
+  };
+  const container = createContainer('serve', config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  container.rebind(TOKENS.IntakeUnitOfWork).toConstantValue(options.unitOfWork);
+  container.rebind(TOKENS.Authenticator).toConstantValue(options.authenticator);
+  container.rebind(TOKENS.CodeLists).toConstantValue(options.codeLists ?? UNCHECKED_CODE_LISTS);
+  container.rebind(TOKENS.GatewayMetrics).toConstantValue(options.metrics ?? new GatewayMetrics());
+  const intake = await container.getAsync(TOKENS.IntakeService);
   return {
-    baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${intake.address?.port}`,
+    close: () => closeContainer(container),
   };
 }
 

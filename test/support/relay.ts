@@ -3,20 +3,22 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publisher';
-import { KyselyRelayStore } from '../../src/adapters/postgres/kysely-relay-store';
 import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
-import { AmqpMessagePublisher } from '../../src/adapters/rabbitmq/amqp-message-publisher';
-import { RelayOutbox, type RelaySettings } from '../../src/application/relay/relay-outbox';
+import type { RelaySettings } from '../../src/application/relay/relay-outbox';
 import {
+  type MessagePublisher,
   type OutboxWakeUp,
   type RelayObserver,
   silentRelayObserver,
 } from '../../src/application/relay/ports';
+import { loadConfiguration } from '../../src/composition/configuration';
+import { closeContainer, createContainer } from '../../src/composition/container';
+import { TOKENS } from '../../src/composition/tokens';
 import { TEST_AMQP_URL } from './rabbitmq';
 
 export interface RunningRelay {
-  readonly publisher: AmqpMessagePublisher;
+  readonly publisher: MessagePublisher;
   stop(): Promise<void>;
 }
 
@@ -28,8 +30,11 @@ export const FAST_RELAY: RelaySettings = {
   retryMaxMs: 300,
 };
 
-/** The relay in this process, on the given database, publishing to `exchange`. */
-export function startRelayInProcess(options: {
+/**
+ * The relay in this process as `wsb-gateway relay` wires it (the production container), on the
+ * given database, publishing to `exchange`; the pool, wake-up and observer are the test's.
+ */
+export async function startRelayInProcess(options: {
   db: Kysely<Database>;
   exchange: string;
   queues: readonly QueueSpec[];
@@ -37,40 +42,45 @@ export function startRelayInProcess(options: {
   wakeUp?: OutboxWakeUp;
   observer?: RelayObserver;
   confirmTimeoutMs?: number;
-}): RunningRelay {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const publisher = new AmqpMessagePublisher(
+}): Promise<RunningRelay> {
+  const settings = { ...FAST_RELAY, ...options.settings };
+  const base = loadConfiguration(
+    // The pool is the test's; the database server is never reached.
     {
-      url: TEST_AMQP_URL,
-      exchange: options.exchange,
-      queues: options.queues,
-      appId: 'wsb-gateway-test',
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+      AMQP_URL: TEST_AMQP_URL,
+      REDACTION_INTERVAL_SECONDS: '0',
+    },
+    { servesHttp: false },
+  );
+  const config = {
+    ...base,
+    amqpExchange: options.exchange,
+    amqpQueues: options.queues,
+    appId: 'wsb-gateway-test',
+    relay: {
+      ...base.relay,
+      batchSize: settings.batchSize,
+      inFlightBatches: settings.maxInFlightBatches,
+      idlePollMs: settings.idlePollMs,
+      retryBaseMs: settings.retryBaseMs,
+      retryMaxMs: settings.retryMaxMs,
       confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
       reconnectBaseMs: 100,
       reconnectMaxMs: 1000,
-      connectionName: 'wsb-gateway relay test',
-    },
-    logger,
-  );
-  const relay = new RelayOutbox(
-    new KyselyRelayStore(options.db),
-    publisher,
-    options.wakeUp ?? pollingWakeUp,
-    { now: () => new Date() },
-    options.observer ?? silentRelayObserver,
-    { ...FAST_RELAY, ...options.settings },
-  );
-  publisher.start();
-  const stop = new AbortController();
-  const running = relay.execute(stop.signal);
-  return {
-    publisher,
-    stop: async () => {
-      stop.abort();
-      await running;
-      await publisher.stop();
     },
   };
+  const container = createContainer('relay', config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  container.rebind(TOKENS.RelayDatabase).toConstantValue(options.db);
+  const wakeUp = options.wakeUp ?? pollingWakeUp;
+  container.rebind(TOKENS.OutboxWakeUp).toConstantValue({
+    wait: (timeoutMs, signal) => wakeUp.wait(timeoutMs, signal),
+    stop: () => Promise.resolve(),
+  });
+  container.rebind(TOKENS.RelayObserver).toConstantValue(options.observer ?? silentRelayObserver);
+  const publisher = await container.getAsync(TOKENS.MessagePublisher);
+  await container.getAsync(TOKENS.RelayService);
+  return { publisher, stop: () => closeContainer(container) };
 }
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');

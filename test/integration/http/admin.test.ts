@@ -36,7 +36,7 @@ describe('admin port: health and metrics', () => {
         { batchStarted: metrics.intakeBatch },
       ),
       authenticator: idp.authenticator(),
-      onRequestFinished: metrics.httpRequestFinished,
+      metrics,
     });
     const app = createAdminApp({
       metrics,

@@ -48,7 +48,7 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
   it('loses nothing, never parks, never counts the outage as attempts, keeps entity order', async () => {
     await insertPendingRows(database.db, { count: 24_000, entities: 80, exchange, prefix: 'restart' });
     const failures = new Map<PublishFailureReason, number>();
-    relay = startRelayInProcess({
+    relay = await startRelayInProcess({
       db: database.db,
       exchange,
       queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],

@@ -75,7 +75,7 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
       ).status,
     ).to.equal(200);
     await retarget();
-    relay = startRelayInProcess({
+    relay = await startRelayInProcess({
       db: database.db,
       exchange,
       queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
