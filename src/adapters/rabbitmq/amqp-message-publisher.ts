@@ -49,6 +49,10 @@ interface Connected {
 const NACKS_BEFORE_RECONNECT = 3;
 
 /**
+ * (Over 300 lines on purpose: one connection's life — connect to a node, declare, publish with
+ * confirms and returns, nacks, `connection.blocked`, loss and failover — is one state machine over
+ * the same few fields; split up, each part would need all of them.)
+ *
  * Publishes on a confirm channel, persistent and mandatory, with the properties and headers of
  * CONTRACT §4. A message counts as delivered only on an ack without a preceding `basic.return`:
  * RabbitMQ sends the return of an unroutable mandatory message before its ack, on the same
