@@ -18,18 +18,34 @@ export interface InMemoryRelayRow {
   claimed: boolean;
 }
 
+/** The outbox table that several in-memory relay stores share, as relays share the database. */
+interface InMemoryOutboxTable {
+  readonly rows: InMemoryRelayRow[];
+  nextSeq: number;
+}
+
 /**
  * The outbox as the relay sees it, in memory: the same claim rule as the PostgreSQL store (a row
  * is claimable only when due, unclaimed, and no older row of its entity is undelivered).
  */
 export class InMemoryRelayStore implements OutboxRelayStore {
-  readonly rows: InMemoryRelayRow[] = [];
-  private nextSeq = 1;
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly table: InMemoryOutboxTable = { rows: [], nextSeq: 1 },
+  ) {}
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  /** The rows of the shared table, in seq order. */
+  get rows(): InMemoryRelayRow[] {
+    return this.table.rows;
+  }
+
+  /** Another relay's store over the same rows, as a second relay process over one database. */
+  otherRelay(): InMemoryRelayStore {
+    return new InMemoryRelayStore(this.now, this.table);
+  }
 
   add(message: Omit<RelayMessage, 'seq' | 'attempts'>): RelayMessage {
-    const full: RelayMessage = { ...message, seq: String(this.nextSeq++), attempts: 0 };
+    const full: RelayMessage = { ...message, seq: String(this.table.nextSeq++), attempts: 0 };
     this.rows.push({
       message: full,
       status: 'pending',

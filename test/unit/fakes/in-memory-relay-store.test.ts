@@ -6,7 +6,7 @@ describe('fakes/InMemoryRelayStore', () => {
     const store = new InMemoryRelayStore();
     return Promise.resolve({
       store,
-      otherRelay: store,
+      otherRelay: store.otherRelay(),
       add: (entity: string) => {
         const n = store.rows.length + 1;
         const message = store.add({
