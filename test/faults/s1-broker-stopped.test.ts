@@ -1,17 +1,11 @@
 import { expect } from 'chai';
-import { report, Scenario, sleep, withBrokerStopped } from './support/fault-harness';
+import { report, scenarios, sleep, withBrokerStopped } from './support/fault-harness';
 
 describe('scenario 1: RabbitMQ stopped for ~20 s while 5 000 requests are posted', function () {
-  this.timeout(600_000);
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.close();
-    scenario = undefined;
-  });
+  const createScenario = scenarios(this);
 
   it('intake keeps answering 200 without the broker; the relay delivers everything once it is back', async () => {
-    scenario = await Scenario.create('s1');
+    const scenario = await createScenario('s1');
     const { baseUrl } = await scenario.startServe();
     const relay = scenario.startRelay();
     await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);

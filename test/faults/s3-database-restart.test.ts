@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { TcpProxy } from '../support/tcp-proxy';
-import { progress, report, restartPostgres, Scenario, sleep, tally } from './support/fault-harness';
+import {
+  progress,
+  report,
+  restartPostgres,
+  Scenario,
+  scenarios,
+  sleep,
+  tally,
+} from './support/fault-harness';
 
 /**
  * Intake under load while the database goes away: `fault` takes it away and brings it back.
@@ -68,19 +76,16 @@ async function intakeThroughOutage(
 }
 
 describe('scenario 3: PostgreSQL restarted during intake', function () {
-  this.timeout(600_000);
-  let scenario: Scenario | undefined;
+  const createScenario = scenarios(this);
   let proxy: TcpProxy | undefined;
 
   afterEach(async () => {
-    await scenario?.close();
-    scenario = undefined;
     await proxy?.close();
     proxy = undefined;
   });
 
   it('pg_ctlcluster restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
-    scenario = await Scenario.create('s3');
+    const scenario = await createScenario('s3');
     await intakeThroughOutage(scenario, 'pg_ctlcluster restart', async () => {
       progress('pg_ctlcluster restart');
       await restartPostgres();
@@ -88,7 +93,7 @@ describe('scenario 3: PostgreSQL restarted during intake', function () {
   });
 
   it('variant: every connection cut and refused for 3 s by a TCP proxy in front of PostgreSQL', async () => {
-    scenario = await Scenario.create('s3b');
+    const scenario = await createScenario('s3b');
     const target = new URL(scenario.database.url);
     proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(scenario.database.url);

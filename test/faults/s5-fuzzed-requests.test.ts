@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../support/fixtures';
 import { GDPR_PATH, ORDNINGS_PATH } from '../support/intake';
-import { memoryOf, progress, report, Scenario, type Outcome } from './support/fault-harness';
+import { memoryOf, type Outcome, progress, report, scenarios } from './support/fault-harness';
 
 const CASES = Number(process.env.FAULTS_FUZZ_CASES ?? 10_000);
 const DELETE = Symbol('delete');
@@ -198,16 +198,10 @@ const extraHeaders = fc.dictionary(
 const fuzzCase = fc.record({ body, requestIdKind, authKind, contentType, route, method, extraHeaders });
 
 describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)', function () {
-  this.timeout(600_000);
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.close();
-    scenario = undefined;
-  });
+  const createScenario = scenarios(this);
 
   it('no 5xx, no row for a refused request, every 200 delivered, memory stable', async () => {
-    scenario = await Scenario.create('s5');
+    const scenario = await createScenario('s5');
     const { baseUrl, process: serve } = await scenario.startServe();
     scenario.startRelay();
     const tokens = {
@@ -227,7 +221,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
         // HTTP strips spaces and tabs around a field value (RFC 9110 §5.5): the gateway sees the rest.
         const requestId =
           c.requestIdKind === 'unique'
-            ? `fz-${scenario!.runTag.toString(36)}-${index}`
+            ? `fz-${scenario.runTag.toString(36)}-${index}`
             : c.requestIdKind?.trim();
         const headers: Record<string, string> = { ...c.extraHeaders };
         if (requestId !== undefined) headers['x-requestId'] = requestId;
@@ -259,7 +253,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
           outcome = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'error';
         }
         outcomes.push({ index, outcome, requestId });
-        scenario!.ledger.record({
+        scenario.ledger.record({
           requestId: requestId ?? `(none ${index})`,
           entity: -1,
           seq: -1,
@@ -305,7 +299,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
   });
 
   it('hostile bytes inside batches of good requests: every good request 200, every hostile one 4xx, nothing stored altered', async () => {
-    scenario = await Scenario.create('s5b');
+    const scenario = await createScenario('s5b');
     const { baseUrl, process: serve } = await scenario.startServe();
     scenario.startRelay();
     const runTag = scenario.runTag.toString(36);
@@ -321,7 +315,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
         const response = await fetch(`${baseUrl}${ORDNINGS_PATH}`, {
           method: 'POST',
           headers: {
-            authorization: `Bearer ${scenario!.bearer}`,
+            authorization: `Bearer ${scenario.bearer}`,
             'x-requestId': requestId,
             'content-type': 'application/json',
             ...headers,

@@ -1,17 +1,11 @@
 import { expect } from 'chai';
-import { progress, report, Scenario, sleep, withMemoryAlarm } from './support/fault-harness';
+import { progress, report, scenarios, sleep, withMemoryAlarm } from './support/fault-harness';
 
 describe('scenario 6: a broker memory alarm (connection.blocked)', function () {
-  this.timeout(600_000);
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.close();
-    scenario = undefined;
-  });
+  const createScenario = scenarios(this);
 
   it('the relay pauses while blocked and resumes when unblocked; nothing is lost', async () => {
-    scenario = await Scenario.create('s6');
+    const scenario = await createScenario('s6');
     const { baseUrl } = await scenario.startServe();
     const relay = scenario.startRelay({ RELAY_CONFIRM_TIMEOUT_MS: '3000' });
     await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
@@ -30,7 +24,7 @@ describe('scenario 6: a broker memory alarm (connection.blocked)', function () {
       await sleep(3_500);
       const samples: number[] = [];
       for (let i = 0; i < 4; i++) {
-        samples.push((await scenario!.outboxCounts()).delivered);
+        samples.push((await scenario.outboxCounts()).delivered);
         await sleep(1_000);
       }
       deliveredWhileBlocked = samples;

@@ -606,3 +606,20 @@ export class Scenario {
     await rm(this.directory, { recursive: true, force: true });
   }
 }
+
+/**
+ * The preamble every scenario suite shares: the suite's time budget, and a function that creates
+ * the Scenario of one test and has it closed after that test, whatever the test did.
+ */
+export function scenarios(
+  suite: Mocha.Suite,
+  timeoutMs = 600_000,
+): (name: string, engines?: ScenarioEngines) => Promise<Scenario> {
+  suite.timeout(timeoutMs);
+  let current: Scenario | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (name, engines) => (current = await Scenario.create(name, engines));
+}
