@@ -6,6 +6,8 @@ import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';
 import { RedactionRunner } from '../../../src/adapters/system/redaction-runner';
+import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
+import { describeRedactionContract } from '../../support/redaction-contract';
 import pino from 'pino';
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { metricValue } from '../../support/metrics';
@@ -16,10 +18,7 @@ const DAY = 86_400_000;
 const ENTITY_X = '11111111-1111-4111-8111-111111111111';
 const ENTITY_Y = '22222222-2222-4222-8222-222222222222';
 const ENTITY_Z = '33333333-3333-4333-8333-333333333333';
-const ENTITY_W = '44444444-4444-4444-8444-444444444444';
 const CPR_A = '0101010001';
-const CPR_B = '0101010002';
-const CPR_UNRELATED = '0101010009';
 
 describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
   let database: TestDatabase;
@@ -60,6 +59,34 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
     );
   const redacted = async (id: string) => (await payloadOf(database.db, id)) === null;
 
+  describeRedactionContract('RedactPayloads over PostgreSQL', async () => {
+    await truncateOutbox(database.db);
+    return {
+      now: () => new Date(),
+      ordning,
+      gdpr,
+      deliver: (id, at) => deliver(database.db, id, at),
+      park: async (id) => {
+        await database.db
+          .updateTable('outbox')
+          .set({ status: 'parked', last_error: 'unroutable: no binding' })
+          .where('message_id', '=', id)
+          .execute();
+      },
+      redacted,
+      erasuresWaiting: async () =>
+        (await new KyselyOutboxReadModel(database.db).statistics()).gdprErasuresWaiting,
+      sweep: (settings, observer) =>
+        new RedactPayloads(
+          new KyselyPayloadRedactionStore(database.db),
+          clock,
+          observer,
+          new KyselyOperatorUnitOfWork(database.db),
+          settings,
+        ),
+    };
+  });
+
   describe('retention', () => {
     it('redacts delivered payloads older than the retention period, in batches, and keeps the metadata', async () => {
       const old = [];
@@ -97,85 +124,9 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
 
       expect(await redact.execute({ dryRun: false })).to.include({ retention: 0, gdpr: 0 });
     });
-
-    it('leaves delivered GDPR notifications to the erasure rule, not to retention', async () => {
-      const blocker = await ordning(ENTITY_Z, CPR_B); // undelivered, named by the GDPR notification
-      const erasure = await gdpr(ENTITY_X, [ENTITY_Z], [CPR_B]);
-      await deliver(database.db, erasure, new Date(Date.now() - 60 * DAY));
-      const report = await redact.execute({ dryRun: false });
-      expect(report).to.include({ retention: 0, gdpr: 0, erasuresWaiting: 1 });
-      expect(await redacted(erasure)).to.equal(false);
-      expect(await redacted(blocker)).to.equal(false);
-    });
   });
 
   describe('GDPR erasure', () => {
-    it('redacts nothing before the GDPR notification is delivered, then every earlier delivered message it names, waits for undelivered ones, and finally its own payload', async () => {
-      const sameEntity = await ordning(ENTITY_X, CPR_UNRELATED);
-      const sameCpr = await ordning(ENTITY_Y, CPR_A);
-      const listedEntity = await ordning(ENTITY_Z, CPR_UNRELATED);
-      const unrelated = await ordning(ENTITY_W, CPR_UNRELATED);
-      const listedEntityPending = await ordning(ENTITY_Z, CPR_UNRELATED);
-      const sameCprPending = await ordning(ENTITY_W, CPR_B);
-      for (const id of [sameEntity, sameCpr, listedEntity, unrelated]) await deliver(database.db, id);
-
-      // Upper case in the notification; the outbox keeps entities lower-cased.
-      const erasure = await gdpr(ENTITY_X, [ENTITY_Z.toUpperCase()], [CPR_A, CPR_B]);
-      const later = await ordning(ENTITY_X, CPR_A);
-      await deliver(database.db, later);
-
-      // Not delivered yet: nothing happens.
-      expect(await redact.execute({ dryRun: false })).to.include({
-        retention: 0,
-        gdpr: 0,
-        erasuresWaiting: 0,
-      });
-      for (const id of [sameEntity, sameCpr, listedEntity]) expect(await redacted(id)).to.equal(false);
-
-      await deliver(database.db, erasure);
-      expect(await redact.execute({ dryRun: true })).to.include({ gdpr: 3, erasuresWaiting: 1 });
-      const first = await redact.execute({ dryRun: false });
-      expect(first).to.include({ gdpr: 3, erasuresWaiting: 1 });
-      for (const id of [sameEntity, sameCpr, listedEntity]) expect(await redacted(id)).to.equal(true);
-      expect(await redacted(unrelated)).to.equal(false);
-      expect(await redacted(later), 'received after the GDPR notification').to.equal(false);
-      expect(await redacted(listedEntityPending), 'not delivered yet').to.equal(false);
-      expect(await redacted(sameCprPending), 'not delivered yet').to.equal(false);
-      expect(await redacted(erasure), 'still erasing').to.equal(false);
-
-      // Nothing new delivered: the next sweep re-checks and waits.
-      expect(await redact.execute({ dryRun: false })).to.include({ gdpr: 0, erasuresWaiting: 1 });
-
-      await deliver(database.db, listedEntityPending);
-      expect(await redact.execute({ dryRun: false })).to.include({ gdpr: 1, erasuresWaiting: 1 });
-      expect(await redacted(listedEntityPending)).to.equal(true);
-      expect(await redacted(erasure)).to.equal(false);
-
-      await deliver(database.db, sameCprPending);
-      const last = await redact.execute({ dryRun: false });
-      expect(last).to.include({ gdpr: 2, erasuresWaiting: 0 });
-      expect(await redacted(sameCprPending)).to.equal(true);
-      expect(await redacted(erasure), 'its own CPR numbers, once its work is done').to.equal(true);
-      expect(await redacted(unrelated)).to.equal(false);
-      expect(await redacted(later)).to.equal(false);
-      expect(await metricValue(metrics, 'wsb_redactions_total', { reason: 'gdpr' })).to.equal(6);
-    });
-
-    it('lets an earlier GDPR notification keep its payload while its own erasure waits', async () => {
-      const blocker = await ordning(ENTITY_Z, CPR_B);
-      const earlierErasure = await gdpr(ENTITY_Y, [ENTITY_Z], [CPR_A]);
-      const laterErasure = await gdpr(ENTITY_X, [], [CPR_A]);
-      await deliver(database.db, earlierErasure);
-      await deliver(database.db, laterErasure);
-      const report = await redact.execute({ dryRun: false });
-      expect(report).to.include({ gdpr: 1, erasuresWaiting: 1 });
-      expect(await redacted(earlierErasure)).to.equal(false);
-      expect(await redacted(laterErasure)).to.equal(true);
-      await deliver(database.db, blocker);
-      expect(await redact.execute({ dryRun: false })).to.include({ gdpr: 2, erasuresWaiting: 0 });
-      expect(await redacted(earlierErasure)).to.equal(true);
-    });
-
     it('records a sweep an operator asked for in operator_action, with counts only', async () => {
       const id = await ordning(ENTITY_X, CPR_A);
       await deliver(database.db, id, new Date(Date.now() - 40 * DAY));

@@ -7,8 +7,8 @@ import {
 } from '../../../../src/application/operations/redact-payloads';
 import { append } from '../../../support/in-memory-operations';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
+import { CPR_A, CPR_B, describeRedactionContract } from '../../../support/redaction-contract';
 import {
-  ENTITY_W,
   ENTITY_X,
   ENTITY_Y,
   ENTITY_Z,
@@ -18,9 +18,6 @@ import {
 
 const DAY = 86_400_000;
 const NOW = new Date('2025-03-10T08:00:00.000Z');
-const CPR_A = '0101010001';
-const CPR_B = '0101010002';
-const CPR_UNRELATED = '0101010009';
 
 class RecordingObserver implements RedactionObserver {
   readonly batches: Array<[RedactionReason, number]> = [];
@@ -28,6 +25,22 @@ class RecordingObserver implements RedactionObserver {
     this.batches.push([reason, count]);
   }
 }
+
+describeRedactionContract('RedactPayloads over the in-memory outbox', () => {
+  const clock = new FixedClock(NOW);
+  const operations = new InMemoryOperations(undefined, clock);
+  return Promise.resolve({
+    now: () => clock.now(),
+    ordning: (entity, cpr) => append(operations, ordningMessage(entity, cpr, { receivedAt: clock.now() })),
+    gdpr: (entity, slettede, cprNumre) => append(operations, gdprMessage(entity, slettede, cprNumre)),
+    deliver: (id, at) => Promise.resolve(operations.markDelivered(id, at)),
+    park: (id) => Promise.resolve(operations.markParked(id, 'unroutable: no binding')),
+    redacted: async (id) => (await operations.readModel.payloadOf(id)) === null,
+    erasuresWaiting: async () => (await operations.readModel.statistics()).gdprErasuresWaiting,
+    sweep: (settings, observer) =>
+      new RedactPayloads(operations.redactionStore, clock, observer, operations.unitOfWork, settings),
+  });
+});
 
 describe('application/RedactPayloads', () => {
   let clock: FixedClock;
@@ -78,134 +91,6 @@ describe('application/RedactPayloads', () => {
       expect(await sweep().execute({ dryRun: false })).to.include({ retention: 1 });
       expect(await redacted(young)).to.equal(true);
       expect(await redacted(pending), 'never before delivery').to.equal(false);
-    });
-
-    it('honours the configured retention period', async () => {
-      const id = await ordning(ENTITY_X, CPR_A);
-      deliveredDaysAgo(id, 8);
-      expect(await sweep({ retentionDays: 10 }).execute({ dryRun: false })).to.include({ retention: 0 });
-      expect(await sweep({ retentionDays: 7 }).execute({ dryRun: false })).to.include({ retention: 1 });
-    });
-
-    it('works in batches of batchSize until a short batch', async () => {
-      for (let i = 0; i < 5; i++) deliveredDaysAgo(await ordning(ENTITY_X, CPR_A), 40 + i);
-      expect(await sweep({ batchSize: 2 }).execute({ dryRun: false })).to.include({ retention: 5 });
-      expect(observer.batches).to.deep.equal([
-        ['retention', 2],
-        ['retention', 2],
-        ['retention', 1],
-      ]);
-      expect(await sweep({ batchSize: 2 }).execute({ dryRun: false })).to.include({ retention: 0 });
-    });
-
-    it('leaves a delivered GDPR notification to the erasure rule, however old', async () => {
-      const blocker = await ordning(ENTITY_Z, CPR_B);
-      const erasure = await gdpr(ENTITY_X, [ENTITY_Z], [CPR_B]);
-      deliveredDaysAgo(erasure, 365);
-      expect(await sweep().execute({ dryRun: false })).to.deep.include({
-        retention: 0,
-        gdpr: 0,
-        erasuresWaiting: 1,
-      });
-      expect(await redacted(erasure)).to.equal(false);
-      expect(await redacted(blocker)).to.equal(false);
-    });
-  });
-
-  describe('GDPR erasure', () => {
-    it('redacts nothing before the notification is delivered, then what it names, waits for pending rows and finally its own payload', async () => {
-      const sameEntity = await ordning(ENTITY_X, CPR_UNRELATED);
-      const sameCpr = await ordning(ENTITY_Y, CPR_A);
-      const listedEntity = await ordning(ENTITY_Z, CPR_UNRELATED);
-      const unrelated = await ordning(ENTITY_W, CPR_UNRELATED);
-      const listedEntityPending = await ordning(ENTITY_Z, CPR_UNRELATED);
-      const sameCprPending = await ordning(ENTITY_W, CPR_B);
-      for (const id of [sameEntity, sameCpr, listedEntity, unrelated]) deliveredDaysAgo(id, 1);
-      const erasure = await gdpr(ENTITY_X, [ENTITY_Z.toUpperCase()], [CPR_A, CPR_B]);
-      const later = await ordning(ENTITY_X, CPR_A);
-      deliveredDaysAgo(later, 1);
-
-      expect(await sweep().execute({ dryRun: false })).to.deep.equal({
-        dryRun: false,
-        retention: 0,
-        gdpr: 0,
-        erasuresWaiting: 0,
-      });
-      for (const id of [sameEntity, sameCpr, listedEntity, erasure])
-        expect(await redacted(id)).to.equal(false);
-
-      operations.markDelivered(erasure);
-      expect(await sweep().execute({ dryRun: true })).to.include({ gdpr: 3, erasuresWaiting: 1 });
-      expect(await redacted(sameEntity), 'a dry run redacts nothing').to.equal(false);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 3, erasuresWaiting: 1 });
-      for (const id of [sameEntity, sameCpr, listedEntity]) expect(await redacted(id), id).to.equal(true);
-      for (const id of [unrelated, later, listedEntityPending, sameCprPending, erasure]) {
-        expect(await redacted(id), id).to.equal(false);
-      }
-      expect(await operations.readModel.statistics()).to.include({ gdprErasuresWaiting: 1 });
-
-      expect(await sweep().execute({ dryRun: false }), 'nothing new delivered').to.include({
-        gdpr: 0,
-        erasuresWaiting: 1,
-      });
-
-      operations.markDelivered(listedEntityPending);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 1, erasuresWaiting: 1 });
-      expect(await redacted(listedEntityPending)).to.equal(true);
-
-      operations.markParked(sameCprPending, 'unroutable: no binding');
-      expect(await sweep().execute({ dryRun: false }), 'a parked row holds it back too').to.include({
-        gdpr: 0,
-        erasuresWaiting: 1,
-      });
-
-      operations.markDelivered(sameCprPending);
-      expect(await sweep().execute({ dryRun: true })).to.include({ gdpr: 2, erasuresWaiting: 0 });
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 2, erasuresWaiting: 0 });
-      expect(await redacted(sameCprPending)).to.equal(true);
-      expect(await redacted(erasure), 'its own CPR numbers, once its work is done').to.equal(true);
-      expect(await redacted(unrelated)).to.equal(false);
-      expect(await redacted(later), 'received after the notification').to.equal(false);
-      expect(
-        observer.batches.filter(([reason]) => reason === 'gdpr').reduce((n, [, c]) => n + c, 0),
-      ).to.equal(6);
-      expect(await operations.readModel.statistics()).to.include({ gdprErasuresWaiting: 0 });
-    });
-
-    it('redacts a notification that names nothing earlier at once, once delivered', async () => {
-      const erasure = await gdpr(ENTITY_X, [], [CPR_A]);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 0 });
-      operations.markDelivered(erasure);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 1, erasuresWaiting: 0 });
-      expect(await redacted(erasure)).to.equal(true);
-    });
-
-    it('lets an earlier GDPR notification keep its payload while its own erasure waits', async () => {
-      const blocker = await ordning(ENTITY_Z, CPR_B);
-      const earlier = await gdpr(ENTITY_Y, [ENTITY_Z], [CPR_A]);
-      const laterErasure = await gdpr(ENTITY_X, [], [CPR_A]);
-      operations.markDelivered(earlier);
-      operations.markDelivered(laterErasure);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 1, erasuresWaiting: 1 });
-      expect(await redacted(earlier)).to.equal(false);
-      expect(await redacted(laterErasure)).to.equal(true);
-      operations.markDelivered(blocker);
-      expect(await sweep().execute({ dryRun: false })).to.include({ gdpr: 2, erasuresWaiting: 0 });
-      expect(await redacted(earlier)).to.equal(true);
-    });
-
-    it('erases in batches of batchSize, then its own payload', async () => {
-      const targets = [];
-      for (let i = 0; i < 5; i++) targets.push(await ordning(ENTITY_X, CPR_A));
-      for (const id of targets) deliveredDaysAgo(id, 1);
-      operations.markDelivered(await gdpr(ENTITY_X, [], [CPR_A]));
-      expect(await sweep({ batchSize: 2 }).execute({ dryRun: false })).to.include({ gdpr: 6 });
-      expect(observer.batches).to.deep.equal([
-        ['gdpr', 2],
-        ['gdpr', 2],
-        ['gdpr', 1],
-        ['gdpr', 1],
-      ]);
     });
   });
 
