@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createKysely, createPool, migrateToLatest } from '../../src/adapters/postgres/connection';
 import type { Database } from '../../src/adapters/postgres/database';
+import { TcpProxy } from './tcp-proxy';
 
 /** The server the integration tests use; each test file makes its own database on it. */
 export const TEST_POSTGRES_URL =
@@ -58,6 +59,34 @@ export async function createTestDatabase(
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+export interface DatabaseBehindProxy {
+  /** Cut, restore or cut at COMMIT every connection of `db`. */
+  readonly proxy: TcpProxy;
+  /** A pool of its own that reaches the test database only through `proxy`. */
+  readonly db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/** The test database behind a TCP proxy the test controls, for outages and lost connections. */
+export async function behindProxy(
+  database: TestDatabase,
+  pool: { readonly connectionTimeoutMs: number; readonly applicationName: string },
+): Promise<DatabaseBehindProxy> {
+  const target = new URL(database.url);
+  const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(database.url);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  const db = createKysely(createPool({ connectionString: viaProxy.toString(), poolSize: 5, ...pool }));
+  return {
+    proxy,
+    db,
+    close: async () => {
+      await db.destroy();
+      await proxy.close();
     },
   };
 }

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { createKysely, createPool } from '../../../src/adapters/postgres/connection';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../src/adapters/postgres/database';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { ordningsnotifikation } from '../../support/fixtures';
 import { ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TcpProxy } from '../../support/tcp-proxy';
+import { behindProxy, createTestDatabase, type TestDatabase } from '../../support/postgres';
+import type { TcpProxy } from '../../support/tcp-proxy';
 import { TestIdentityProvider } from '../../support/tokens';
 
 describe('intake when PostgreSQL is unreachable', () => {
@@ -12,22 +13,17 @@ describe('intake when PostgreSQL is unreachable', () => {
   let proxy: TcpProxy;
   let intake: RunningIntake;
   let token: string;
+  let db: Kysely<Database>;
   let closeDb: () => Promise<void>;
 
   before(async () => {
     database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(database.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const pool = createPool({
-      connectionString: viaProxy.toString(),
-      poolSize: 5,
+    const behind = await behindProxy(database, {
       connectionTimeoutMs: 500,
       applicationName: 'wsb-test-outage',
     });
-    const db = createKysely(pool);
-    closeDb = () => db.destroy();
+    ({ proxy, db } = behind);
+    closeDb = behind.close;
     const idp = await TestIdentityProvider.create();
     token = await idp.token();
     intake = await startIntake({
@@ -39,7 +35,6 @@ describe('intake when PostgreSQL is unreachable', () => {
   after(async () => {
     await intake.close();
     await closeDb();
-    await proxy.close();
     await database.drop();
   });
 

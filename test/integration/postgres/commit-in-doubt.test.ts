@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { createKysely, createPool } from '../../../src/adapters/postgres/connection';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../src/adapters/postgres/database';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import type { CommitOutcome } from '../../../src/adapters/postgres/commit-in-doubt';
 import { ordningsnotifikation } from '../../support/fixtures';
 import { ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TcpProxy } from '../../support/tcp-proxy';
+import { behindProxy, createTestDatabase, type TestDatabase } from '../../support/postgres';
+import type { TcpProxy } from '../../support/tcp-proxy';
 import { TestIdentityProvider } from '../../support/tokens';
 
 /**
@@ -17,23 +18,18 @@ describe('intake when the connection is lost during COMMIT (commit in doubt)', (
   let proxy: TcpProxy;
   let intake: RunningIntake;
   let token: string;
+  let db: Kysely<Database>;
   let closeDb: () => Promise<void>;
   const resolved: CommitOutcome[] = [];
 
   before(async () => {
     database = await createTestDatabase('wsb_in_doubt');
-    const target = new URL(database.url);
-    proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(database.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const pool = createPool({
-      connectionString: viaProxy.toString(),
-      poolSize: 5,
+    const behind = await behindProxy(database, {
       connectionTimeoutMs: 2000,
       applicationName: 'wsb-test-in-doubt',
     });
-    const db = createKysely(pool);
-    closeDb = () => db.destroy();
+    ({ proxy, db } = behind);
+    closeDb = behind.close;
     const idp = await TestIdentityProvider.create();
     token = await idp.token();
     intake = await startIntake({
@@ -49,7 +45,6 @@ describe('intake when the connection is lost during COMMIT (commit in doubt)', (
   after(async () => {
     await intake.close();
     await closeDb();
-    await proxy.close();
     await database.drop();
   });
 
