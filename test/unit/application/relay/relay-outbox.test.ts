@@ -35,6 +35,18 @@ function message(entity: string, n: number): Omit<RelayMessage, 'seq' | 'attempt
   };
 }
 
+/** A seeded generator (mulberry32), so a failing interleaving can be run again. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const random = seeded(20_251_201);
+
 function relay(store: InMemoryRelayStore, publisher: InMemoryMessagePublisher, settings = SETTINGS) {
   return new RelayOutbox(
     store,
@@ -43,6 +55,7 @@ function relay(store: InMemoryRelayStore, publisher: InMemoryMessagePublisher, s
     { now: () => new Date() },
     silentRelayObserver,
     settings,
+    random,
   );
 }
 
@@ -87,7 +100,7 @@ describe('RelayOutbox', () => {
     // Confirm latency differs per call, so batches of different relays settle out of order.
     publisher.publish = async (messages) => {
       publisher.published.push(...messages);
-      await new Promise((r) => setTimeout(r, Math.random() * 5));
+      await new Promise((r) => setTimeout(r, random() * 5));
       confirmOrder.push(...messages);
       return messages.map(() => ({ ok: true }));
     };
