@@ -271,9 +271,13 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     for (const f of failures.slice(0, 5)) {
       const c = cases[f.index]!;
       process.stdout.write(
-        `      failing case ${f.index} → ${f.outcome}: ${c.method} ${c.route} content-type ${c.contentType} auth ${c.authKind} body ${c.body.slice(0, 300)}\n`,
+        `      failing case ${f.index} → ${f.outcome}: ${c.method} ${c.route} content-type ${c.contentType} auth ${c.authKind} body ${c.body.slice(0, 2_000)}\n`,
       );
     }
+    // The gateway's own account of each failure (its error lines carry no value from a request).
+    if (failures.length > 0)
+      for (const line of serve.logLines.filter((l) => Number(l.level) >= 50).slice(0, 5))
+        process.stdout.write(`      gateway error log: ${JSON.stringify(line).slice(0, 2_000)}\n`);
     const accepted = outcomes.filter((o) => o.outcome === 200).map((o) => o.requestId);
     const { rows } = await sql<{ request_id: string }>`select request_id from outbox`.execute(
       scenario.database.db,

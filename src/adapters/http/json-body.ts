@@ -24,13 +24,17 @@ export type BodyRefusal =
 export type JsonBody =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly refusal: BodyRefusal };
 
-const DECOMPRESSORS: Readonly<Record<string, (() => NodeJS.ReadWriteStream) | undefined>> = {
-  identity: undefined,
-  gzip: createGunzip,
-  'x-gzip': createGunzip,
-  deflate: createInflate,
-  br: createBrotliDecompress,
-};
+/**
+ * A Map, not an object literal: `encoding in {…}` is true for `constructor` or `toString`, and
+ * the fuzz scenario's Content-Encoding: constructor reached a 500 that way.
+ */
+const DECOMPRESSORS: ReadonlyMap<string, (() => NodeJS.ReadWriteStream) | undefined> = new Map([
+  ['identity', undefined],
+  ['gzip', createGunzip],
+  ['x-gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
 
 /**
  * Reads a JSON request body without ever guessing: the bytes are decompressed as the
@@ -47,8 +51,8 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
     return refuse('unsupported-charset');
 
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase() || 'identity';
-  if (!(encoding in DECOMPRESSORS)) return refuse('unsupported-encoding');
-  const decompressor = DECOMPRESSORS[encoding];
+  if (!DECOMPRESSORS.has(encoding)) return refuse('unsupported-encoding');
+  const decompressor = DECOMPRESSORS.get(encoding);
 
   let bytes: Buffer;
   try {

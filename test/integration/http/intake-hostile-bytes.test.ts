@@ -122,7 +122,9 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
       expectProblem(answer, 400, /unreadable-body/);
     });
     it('answers 415 for an encoding it does not support', async () => {
-      for (const encoding of ['compress', 'zstd', 'gzip, gzip']) {
+      // The names of Object.prototype's members once reached a 500 (fault scenario 5, seed 799964641).
+      const prototypeKeys = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+      for (const encoding of ['compress', 'zstd', 'gzip, gzip', ...prototypeKeys]) {
         expectProblem(
           await send(json(ordningsnotifikation()), { 'content-encoding': encoding }),
           415,
