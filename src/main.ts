@@ -33,8 +33,12 @@ import {
   relayModule,
 } from './adapters/inversify/modules';
 import { GatewayMetrics } from './adapters/metrics/gateway-metrics';
+import { registerRedactionGauges } from './adapters/metrics/operations-gauges';
 import { databaseReadiness } from './adapters/postgres/database-readiness';
-import { KyselyOutboxReadModel } from './adapters/postgres/kysely-outbox-read-model';
+import {
+  KyselyOutboxReadModel,
+  oldestUnredactedDeliveredAgeSeconds,
+} from './adapters/postgres/kysely-outbox-read-model';
 import { TOKENS } from './adapters/inversify/tokens';
 import { createLogger } from './adapters/logging';
 import type { Kysely } from 'kysely';
@@ -239,7 +243,7 @@ async function runServices(
   const own = await openDatabase(config, logger, 'admin', 2);
   // Once per process, before intake or relay touches the schema.
   await migrateToLatest(own.db);
-  const metrics = createMetrics(own.db, logger);
+  const metrics = createMetrics(own.db, logger, config);
   const readiness: ReadinessCheck[] = [databaseReadiness(own.db)];
   const running: Running[] = [];
   // The relay first, so the intake's first rows find it ready; stopped last, after intake.
@@ -414,9 +418,9 @@ function metricsRelayObserver(metrics: GatewayMetrics): RelayObserver {
 }
 
 /** Metrics for one process; the outbox gauges read the database on every scrape. */
-function createMetrics(db: Kysely<Database>, logger: Logger): GatewayMetrics {
+function createMetrics(db: Kysely<Database>, logger: Logger, config: Configuration): GatewayMetrics {
   const readModel = new KyselyOutboxReadModel(db);
-  return new GatewayMetrics({
+  const metrics = new GatewayMetrics({
     undelivered: () => readModel.undelivered(),
     onCollectError: (error) =>
       logger.warn(
@@ -425,6 +429,11 @@ function createMetrics(db: Kysely<Database>, logger: Logger): GatewayMetrics {
       ),
     processMetrics: true,
   });
+  registerRedactionGauges(metrics.registry, {
+    retentionDays: config.payloadRetentionDays,
+    oldestUnredactedAgeSeconds: () => oldestUnredactedDeliveredAgeSeconds(db),
+  });
+  return metrics;
 }
 
 /** The admin port (health, metrics); none when ADMIN_PORT=0. */

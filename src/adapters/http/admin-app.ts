@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/gateway-metrics';
+import { registerReadinessGauge } from '../metrics/operations-gauges';
 
 /**
  * One dependency the process needs to do its work (database, broker). Not ready when `check`
@@ -30,6 +31,15 @@ export function createAdminApp(options: AdminAppOptions): Koa {
   const app = new Koa();
   const router = new Router();
   const timeoutMs = options.checkTimeoutMs ?? 2000;
+  registerReadinessGauge(options.metrics.registry, async () =>
+    Object.fromEntries(
+      await Promise.all(
+        options.readinessChecks.map(
+          async ({ name, check }) => [name, (await runCheck(check, timeoutMs)) === 'ok'] as const,
+        ),
+      ),
+    ),
+  );
 
   router.get('/health/live', (ctx) => {
     ctx.body = { status: 'live' };
