@@ -33,6 +33,7 @@ import {
   relayModule,
 } from './adapters/inversify/modules';
 import { GatewayMetrics } from './adapters/metrics/gateway-metrics';
+import { OpenTelemetryTracing } from './adapters/tracing/opentelemetry-tracing';
 import { registerRedactionGauges } from './adapters/metrics/operations-gauges';
 import { databaseReadiness } from './adapters/postgres/database-readiness';
 import {
@@ -276,6 +277,9 @@ async function startServe(config: Configuration, logger: Logger, metrics: Gatewa
     logger.info({ checked: codeLists.loaded, unchecked }, 'code lists loaded');
   }
 
+  const tracing = OpenTelemetryTracing.fromEnvironment();
+  if (tracing !== undefined) logger.info('OpenTelemetry: exporting intake spans over OTLP/HTTP');
+
   const container = new Container();
   container.bind(TOKENS.Configuration).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
@@ -293,6 +297,7 @@ async function startServe(config: Configuration, logger: Logger, metrics: Gatewa
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     onRequestFinished: metrics.httpRequestFinished,
+    ...(tracing !== undefined ? { tracing } : {}),
   });
   const server: Server = await listen(createPublicServer(app, config.tls, logger), config.port, config.host);
   server.keepAliveTimeout = 65_000;
@@ -318,6 +323,7 @@ async function startServe(config: Configuration, logger: Logger, metrics: Gatewa
         server.closeIdleConnections();
       });
       await close();
+      await tracing?.shutdown();
       logger.info('intake stopped');
     },
   };
@@ -352,7 +358,12 @@ async function startRelay(config: Configuration, logger: Logger, metrics: Gatewa
   container.bind(TOKENS.Configuration).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.RelayDatabase).toConstantValue(db);
-  container.bind(TOKENS.MessagePublisher).toConstantValue(publisher);
+  const tracing = OpenTelemetryTracing.fromEnvironment();
+  if (tracing !== undefined) logger.info('OpenTelemetry: exporting relay spans over OTLP/HTTP');
+  container.bind(TOKENS.MessagePublisher).toConstantValue(tracing?.tracePublisher(publisher) ?? publisher);
+  if (tracing !== undefined) {
+    container.onActivation(TOKENS.OutboxRelayStore, (_, store) => tracing.traceStore(store));
+  }
   container.bind(TOKENS.OutboxWakeUp).toConstantValue(wakeUp);
   container.bind(TOKENS.Database).toConstantValue(db);
   container.bind(TOKENS.GatewayMetrics).toConstantValue(metrics);
@@ -399,6 +410,7 @@ async function startRelay(config: Configuration, logger: Logger, metrics: Gatewa
       await publisher.stop();
       await wakeUp.stop();
       await close();
+      await tracing?.shutdown();
       logger.info('relay stopped');
     },
   };

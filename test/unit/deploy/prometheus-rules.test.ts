@@ -42,7 +42,6 @@ describe('deploy/prometheus: alert rules', function () {
   describe('with promtool', function () {
     before(function () {
       if (promtool('--version').error !== undefined) {
-        // eslint-disable-next-line no-console
         console.warn('    promtool not found (apt-get install prometheus): alert rule tests skipped');
         this.skip();
       }
