@@ -8,6 +8,7 @@ import type { TlsConfiguration } from '../../src/adapters/config/configuration';
 import { createIntakeApp } from '../../src/adapters/http/intake-app';
 import { createPublicServer, listen } from '../../src/adapters/http/public-server';
 import { randomIds, systemClock } from '../../src/adapters/system/system-clock';
+import type { RequestTracing } from '../../src/adapters/tracing/request-tracing';
 import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
 
 export interface RunningIntake {
@@ -24,6 +25,9 @@ export async function startIntake(options: {
   onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
   /** HTTPS (and client certificates) as `serve` sets them up; baseUrl is then https://. */
   tls?: TlsConfiguration;
+  tracing?: RequestTracing;
+  /** The exchange recorded with each row (the relay refuses rows naming another). */
+  exchange?: string;
 }): Promise<RunningIntake> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createIntakeApp({
@@ -32,13 +36,14 @@ export async function startIntake(options: {
       options.unitOfWork,
       systemClock,
       randomIds,
-      { exchange: 'virksomhedsordning.webservicebesked' },
+      { exchange: options.exchange ?? 'virksomhedsordning.webservicebesked' },
     ),
     authenticator: options.authenticator,
     logger,
     bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     retryAfterSeconds: 5,
     ...(options.onRequestFinished !== undefined ? { onRequestFinished: options.onRequestFinished } : {}),
+    ...(options.tracing !== undefined ? { tracing: options.tracing } : {}),
   });
   const server: Server = await listen(createPublicServer(app, options.tls, logger), 0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;

@@ -7,6 +7,7 @@ import { KyselyRelayStore } from '../../src/adapters/postgres/kysely-relay-store
 import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
 import { AmqpMessagePublisher } from '../../src/adapters/rabbitmq/amqp-message-publisher';
+import type { OpenTelemetryTracing } from '../../src/adapters/tracing/opentelemetry-tracing';
 import { RelayOutbox, type RelaySettings } from '../../src/application/relay-outbox';
 import {
   type OutboxWakeUp,
@@ -37,6 +38,8 @@ export function startRelayInProcess(options: {
   wakeUp?: OutboxWakeUp;
   observer?: RelayObserver;
   confirmTimeoutMs?: number;
+  /** Spans for claims and publishes, as `relay` makes them with OTEL_EXPORTER_OTLP_ENDPOINT set. */
+  tracing?: OpenTelemetryTracing;
 }): RunningRelay {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const publisher = new AmqpMessagePublisher(
@@ -52,9 +55,10 @@ export function startRelayInProcess(options: {
     },
     logger,
   );
+  const store = new KyselyRelayStore(options.db);
   const relay = new RelayOutbox(
-    new KyselyRelayStore(options.db),
-    publisher,
+    options.tracing?.traceStore(store) ?? store,
+    options.tracing?.tracePublisher(publisher) ?? publisher,
     options.wakeUp ?? pollingWakeUp,
     { now: () => new Date() },
     options.observer ?? silentRelayObserver,
