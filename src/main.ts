@@ -88,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   const service = command === 'serve' || command === 'relay' || command === 'start';
-  const logger = createLogger(config.logLevel, command, service ? 1 : 2);
+  const logger = createLogger(config.logLevel, command, service ? 1 : 2, config.logFormat);
 
   switch (command) {
     case 'token':
