@@ -58,7 +58,7 @@ export class AcceptNotification {
       clientCertSubject: command.clientCertSubject,
       receivedAt,
       exchange: this.settings.exchange,
-      traceContext: command.traceContext,
+      ...(command.traceContext !== undefined ? { traceContext: command.traceContext } : {}),
     };
     const outcome = await this.unitOfWork.run(({ outbox }) => outbox.append(message));
     switch (outcome) {
