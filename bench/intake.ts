@@ -5,12 +5,21 @@
  *
  * Options (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_ROUNDS (2: the modes
  * alternate, each round runs each mode once, the best round counts), BENCH_MODES.
+ *
+ * Tracing cost (docs/observability.md): `serve` (tracing off: only the traceparent header and
+ * column), `serve-traced` (OTEL_EXPORTER_OTLP_ENDPOINT set, spans exported over OTLP/HTTP to a sink
+ * in this process) and `serve-baseline` (the `serve` of another checkout, BENCH_BASELINE_DIR, e.g.
+ * `git archive main`, on a database migrated by that checkout), e.g.
+ * `BENCH_MODES=serve-baseline,serve,serve-traced BENCH_BASELINE_DIR=/tmp/main npm run bench:intake`.
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { sql } from 'kysely';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ordningsnotifikation } from '../test/support/fixtures';
@@ -45,6 +54,8 @@ export function peakRssOf(pid: number | undefined): number {
 
 async function startServer(mode: string, databaseUrl: string, idp: TestIdentityProvider) {
   if (mode === 'serve') return startServe(databaseUrl, idp);
+  if (mode === 'serve-traced') return startServe(databaseUrl, idp, { otlpEndpoint: await otlpSink() });
+  if (mode === 'serve-baseline') return startServe(databaseUrl, idp, { cwd: baselineDir() });
   const child = spawn(
     process.execPath,
     [
@@ -73,7 +84,11 @@ async function startServer(mode: string, databaseUrl: string, idp: TestIdentityP
  * the access log at LOG_LEVEL=info). Its stdout goes to a file, as to a log collector in production:
  * read line by line here, the log would cost the load generator's process, not the gateway.
  */
-async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
+async function startServe(
+  databaseUrl: string,
+  idp: TestIdentityProvider,
+  variant: { readonly cwd?: string; readonly otlpEndpoint?: string } = {},
+) {
   const directory = mkdtempSync(path.join(tmpdir(), 'wsb-bench-'));
   writeFileSync(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
   const logFile = path.join(directory, 'serve.log');
@@ -100,8 +115,11 @@ async function startServe(databaseUrl: string, idp: TestIdentityProvider) {
         AUTH_AUDIENCE: TEST_AUDIENCE,
         AUTH_ALGORITHMS: 'RS256',
         LOG_LEVEL: 'info',
+        LOG_FORMAT: 'json',
+        ...(variant.otlpEndpoint !== undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: variant.otlpEndpoint } : {}),
       },
       stdio: ['ignore', logFd, 'inherit'],
+      ...(variant.cwd !== undefined ? { cwd: variant.cwd } : {}),
     },
   );
   closeSync(logFd);
@@ -176,15 +194,50 @@ export async function measureIntake(
   };
 }
 
+function baselineDir(): string {
+  const dir = process.env.BENCH_BASELINE_DIR;
+  if (dir === undefined || dir === '') throw new Error('mode serve-baseline needs BENCH_BASELINE_DIR');
+  return dir;
+}
+
+let sink: Promise<string> | undefined;
+/** An OTLP/HTTP endpoint that takes every export and answers 200, as a collector would. */
+function otlpSink(): Promise<string> {
+  sink ??= new Promise((resolve) => {
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{}');
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      server.unref();
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    });
+  });
+  return sink;
+}
+
+/** A database for the baseline checkout: created empty, migrated by that checkout's own serve. */
+async function emptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = await createTestDatabase('wsb_bench_baseline');
+  await sql`drop schema public cascade`.execute(database.db);
+  await sql`create schema public`.execute(database.db);
+  return database;
+}
+
 async function main(): Promise<void> {
   const database = await createTestDatabase('wsb_bench_intake');
+  const baseline = modes.includes('serve-baseline') ? await emptyDatabase() : undefined;
   const idp = await TestIdentityProvider.create();
   const token = await idp.token({ expiresIn: '2h' });
   const best = new Map<string, IntakeFigures>();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const mode of modes) {
-        const figures = await measureIntake(mode, round, database.url, idp, token);
+        const url = mode === 'serve-baseline' && baseline !== undefined ? baseline.url : database.url;
+        const figures = await measureIntake(mode, round, url, idp, token);
         console.log(
           `round ${round} ${mode.padEnd(34)} ${figures.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
         );
@@ -195,6 +248,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await database.drop();
+    await baseline?.drop();
   }
   console.log(
     `\nintake benchmark: ${connections} connections, ${seconds} s per run, best of ${rounds} rounds, node ${process.version}`,
@@ -206,6 +260,16 @@ async function main(): Promise<void> {
       `| ${f.mode} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.non2xx} | ${f.errors} |`,
     );
   }
+  const ratio = (a: string, b: string) => {
+    const x = best.get(a);
+    const y = best.get(b);
+    if (x !== undefined && y !== undefined) {
+      console.log(`ratio ${a} / ${b} = ${(x.requestsPerSecond / y.requestsPerSecond).toFixed(3)}`);
+    }
+  };
+  ratio('serve', 'serve-baseline');
+  ratio('serve-traced', 'serve');
+  ratio('serve-traced', 'serve-baseline');
   const minimal = best.get('minimal');
   for (const f of best.values()) {
     if (minimal !== undefined && f !== minimal) {

@@ -13,7 +13,10 @@
  *      (created → edited → GDPR-deleted): the gateway publishes in that order, and several
  *      unacknowledged messages in flight could be handled out of it.
  * A message it cannot parse is rejected without requeue, so it goes to the queue's dead-letter
- * exchange (if one is configured) instead of looping; any other failure is requeued after a pause.
+ * exchange (if one is configured) instead of looping; any other failure is requeued after a pause. *
+ * The messages (routing keys, headers, properties, payload schemas) are described by the AsyncAPI 3
+ * document docs/asyncapi.json, also served by the gateway at GET /asyncapi.json: generate a client or
+ * a validator from it. Each message's `traceparent` header continues VITAS's trace (W3C Trace Context).
  */
 import { connect, type ConsumeMessage } from 'amqplib';
 

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as outbox from './0001-outbox';
 import * as operations from './0003-operations';
+import * as traceContext from './0004-trace-context';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   // There is no 0002: the relay needed no schema of its own. Names are recorded once applied, so
   // 0003 keeps its number.
   '0003-operations': operations,
+  '0004-trace-context': traceContext,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EX_CONFIG;
   }
   const service = command === 'serve' || command === 'relay' || command === 'start';
-  const logger = createLogger(config.logLevel, command, service ? 1 : 2);
+  const logger = createLogger(config.logLevel, command, service ? 1 : 2, config.logFormat);
   switch (command) {
     case 'token':
       return printToken(config, rest);

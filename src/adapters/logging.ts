@@ -1,11 +1,30 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Structured JSON logs: on stdout for the services, on stderr for operator commands (whose stdout
  * is their output). Redaction is a second line of defence: no code path is meant to log a token, a
  * CPR number or a payload in the first place.
  */
-export function createLogger(level: string, name: string, fd: 1 | 2 = 1): Logger {
+export function createLogger(
+  level: string,
+  name: string,
+  fd: 1 | 2 = 1,
+  format: 'auto' | 'json' | 'pretty' = 'json',
+): Logger {
+  const terminal = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
+  // Readable lines for a person at a terminal (the redaction below applies before formatting);
+  // JSON everywhere else, for log collectors.
+  const destination =
+    format === 'pretty' || (format === 'auto' && terminal === true)
+      ? pretty({
+          destination: fd,
+          sync: true,
+          colorize: terminal === true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+        })
+      : pino.destination({ fd, sync: fd === 2 });
   return pino(
     {
       name,
@@ -27,7 +46,7 @@ export function createLogger(level: string, name: string, fd: 1 | 2 = 1): Logger
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd, sync: fd === 2 }),
+    destination,
   );
 }
 

@@ -23,6 +23,8 @@ export interface Configuration {
   readonly auth: AuthConfiguration;
   readonly codeListsFile: string | undefined;
   readonly logLevel: string;
+  /** LOG_FORMAT: `pretty` (pino-pretty), `json`, or `auto` (pretty when stdout is a terminal). */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly intakeBatchMax: number;
   readonly intakeConcurrentBatches: number;
   /** How long intake tries to find out whether a batch whose COMMIT answer was lost is stored. */
@@ -116,6 +118,7 @@ export function loadConfiguration(
     auth,
     codeListsFile: env.CODE_LISTS_FILE === '' ? undefined : env.CODE_LISTS_FILE,
     logLevel: read.oneOf('LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logFormat: read.oneOf('LOG_FORMAT', 'auto', ['auto', 'json', 'pretty']) as Configuration['logFormat'],
     intakeBatchMax: read.integer('INTAKE_BATCH_MAX', 100, 1, 1000),
     intakeConcurrentBatches: read.integer('INTAKE_CONCURRENT_BATCHES', 2, 1, 100),
     intakeInDoubtTimeoutMs: read.integer('INTAKE_IN_DOUBT_TIMEOUT_MS', 5000, 0, 600_000),

@@ -80,6 +80,7 @@ const SHUTDOWN_ORDER: readonly ServiceIdentifier[] = [
   TOKENS.RelayDatabase,
   TOKENS.OwnDatabase,
   TOKENS.DatabaseServer,
+  TOKENS.Tracing,
 ];
 
 export async function closeContainer(container: Container): Promise<void> {

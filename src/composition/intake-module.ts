@@ -11,6 +11,7 @@ import {
 import { JwtAuthenticator, keySetFromFile, keySetFromUrl } from '../adapters/auth/jwt-authenticator';
 import { loadCodeLists } from '../adapters/code-list-file';
 import { createIntakeApp } from '../adapters/http/intake-app';
+import { propagateTraceContext } from '../adapters/http/request-tracing';
 import { createPublicServer, listen } from '../adapters/http/public-server';
 import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
@@ -25,6 +26,7 @@ import { randomIds } from '../adapters/system/system-clock';
 import { AcceptNotification } from '../application/intake/accept-notification';
 import { type Authenticator, WRITE_SCOPE } from '../application/intake/authentication';
 import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
+import type { RequestTracing } from '../application/intake/request-tracing';
 import type { CodeLists } from '../domain/code-lists';
 import { CODE_LIST_NAMES } from '../domain/notification';
 import type { Configuration } from './configuration';
@@ -73,6 +75,13 @@ export function intakeModule(logger: Logger): ContainerModule {
         [TOKENS.CodeLists, TOKENS.IntakeUnitOfWork, TOKENS.Clock, TOKENS.IdGenerator, TOKENS.Configuration],
       )
       .inSingletonScope();
+    bind(TOKENS.RequestTracing)
+      .toResolvedValue(
+        (tracing: { readonly exporter: RequestTracing | undefined }) =>
+          tracing.exporter ?? propagateTraceContext,
+        [TOKENS.Tracing],
+      )
+      .inSingletonScope();
     bind(TOKENS.IntakeService)
       .toResolvedValue(startIntake, [
         TOKENS.Configuration,
@@ -80,6 +89,7 @@ export function intakeModule(logger: Logger): ContainerModule {
         TOKENS.AcceptNotification,
         TOKENS.Authenticator,
         TOKENS.GatewayMetrics,
+        TOKENS.RequestTracing,
       ])
       .inSingletonScope()
       .onDeactivation((service) => service.stop());
@@ -92,6 +102,7 @@ async function startIntake(
   acceptNotification: AcceptNotification,
   authenticator: Authenticator,
   metrics: GatewayMetrics,
+  tracing: RequestTracing,
 ): Promise<Service> {
   const app = createIntakeApp({
     acceptNotification,
@@ -100,6 +111,7 @@ async function startIntake(
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     onRequestFinished: metrics.httpRequestFinished,
+    tracing,
   });
   const server = await listen(createPublicServer(app, config.tls, logger), config.port, config.host);
   server.keepAliveTimeout = 65_000;

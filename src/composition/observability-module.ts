@@ -2,11 +2,16 @@ import type { Server } from 'node:http';
 import { ContainerModule } from 'inversify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { createAdminApp, listenAdmin } from '../adapters/http/admin-app';
+import { createAdminApp, listenAdmin, readinessSnapshot } from '../adapters/http/admin-app';
 import { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
+import { registerReadinessGauge, registerRedactionGauges } from '../adapters/metrics/operations-gauges';
 import type { Database } from '../adapters/postgres/database';
+import { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
 import { databaseReadiness } from '../adapters/postgres/database-readiness';
-import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-model';
+import {
+  KyselyOutboxReadModel,
+  oldestUnredactedDeliveredAgeSeconds,
+} from '../adapters/postgres/kysely-outbox-read-model';
 import type { ReadinessCheck } from '../application/operations/ports';
 import type { Configuration } from './configuration';
 import { type Service, TOKENS } from './tokens';
@@ -17,18 +22,35 @@ import { errorMessage } from '../adapters/logging';
  * port asks the readiness of the services started before it (`services`).
  */
 export const observabilityModule = new ContainerModule(({ bind }) => {
+  // One span exporter per process, flushed when the container closes.
+  bind(TOKENS.Tracing)
+    .toResolvedValue(
+      (logger: Logger) => {
+        const exporter = OpenTelemetryTracing.fromEnvironment();
+        if (exporter !== undefined) logger.info('OpenTelemetry: exporting spans over OTLP/HTTP');
+        return { exporter };
+      },
+      [TOKENS.Logger],
+    )
+    .inSingletonScope()
+    .onDeactivation(({ exporter }) => exporter?.shutdown());
   // The outbox gauges read the database on every scrape.
   bind(TOKENS.GatewayMetrics)
     .toResolvedValue(
-      (db: Kysely<Database>, logger: Logger) => {
+      (db: Kysely<Database>, logger: Logger, config: Configuration) => {
         const readModel = new KyselyOutboxReadModel(db);
-        return new GatewayMetrics({
+        const metrics = new GatewayMetrics({
           undelivered: () => readModel.undelivered(),
           onCollectError: (error) => logger.warn({ err: errorMessage(error) }, 'outbox metrics unavailable'),
           processMetrics: true,
         });
+        registerRedactionGauges(metrics.registry, {
+          retentionDays: config.payloadRetentionDays,
+          oldestUnredactedAgeSeconds: () => oldestUnredactedDeliveredAgeSeconds(db),
+        });
+        return metrics;
       },
-      [TOKENS.OwnDatabase, TOKENS.Logger],
+      [TOKENS.OwnDatabase, TOKENS.Logger, TOKENS.Configuration],
     )
     .inSingletonScope();
   bind(TOKENS.AdminService)
@@ -68,6 +90,7 @@ async function startAdmin(
     databaseReadiness(ownDatabase),
     ...services.flatMap((service) => service.readiness),
   ];
+  registerReadinessGauge(metrics.registry, () => readinessSnapshot(readinessChecks));
   const admin: Server = await listenAdmin(
     createAdminApp({ metrics, readinessChecks, logger }),
     config.adminPort,

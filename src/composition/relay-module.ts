@@ -7,6 +7,7 @@ import type { Database } from '../adapters/postgres/database';
 import { KyselyRelayStore } from '../adapters/postgres/kysely-relay-store';
 import { PgListenWakeUp } from '../adapters/postgres/pg-listen-wake-up';
 import { AmqpMessagePublisher } from '../adapters/rabbitmq/amqp-message-publisher';
+import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
 import { RedactionRunner } from '../adapters/system/redaction-runner';
 import type { Clock } from '../application/intake/ports';
 import type { RedactPayloads } from '../application/operations/redact-payloads';
@@ -90,14 +91,22 @@ export function relayModule(logger: Logger): ContainerModule {
           clock: Clock,
           observer: RelayObserver,
           config: Configuration,
+          tracing: { readonly exporter: OpenTelemetryTracing | undefined },
         ) =>
-          new RelayOutbox(store, publisher, wakeUp, clock, observer, {
-            batchSize: config.relay.batchSize,
-            maxInFlightBatches: config.relay.inFlightBatches,
-            idlePollMs: config.relay.idlePollMs,
-            retryBaseMs: config.relay.retryBaseMs,
-            retryMaxMs: config.relay.retryMaxMs,
-          }),
+          new RelayOutbox(
+            tracing.exporter?.traceStore(store) ?? store,
+            tracing.exporter?.tracePublisher(publisher) ?? publisher,
+            wakeUp,
+            clock,
+            observer,
+            {
+              batchSize: config.relay.batchSize,
+              maxInFlightBatches: config.relay.inFlightBatches,
+              idlePollMs: config.relay.idlePollMs,
+              retryBaseMs: config.relay.retryBaseMs,
+              retryMaxMs: config.relay.retryMaxMs,
+            },
+          ),
         [
           TOKENS.OutboxRelayStore,
           TOKENS.MessagePublisher,
@@ -105,6 +114,7 @@ export function relayModule(logger: Logger): ContainerModule {
           TOKENS.Clock,
           TOKENS.RelayObserver,
           TOKENS.Configuration,
+          TOKENS.Tracing,
         ],
       )
       .inSingletonScope();

@@ -49,6 +49,9 @@ export interface Service {
 /** A port whose adapter holds a connection: its binding's deactivation stops it. */
 export type Stoppable<T> = T & { stop(): Promise<void> };
 
+import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
+import type { RequestTracing } from '../application/intake/request-tracing';
+
 const token = <T>(name: string) => Symbol.for(name) as ServiceIdentifier<T>;
 
 /** Every service identifier of the container, in one place. Only ports and resources have one. */
@@ -97,5 +100,9 @@ export const TOKENS = {
 
   // Observability
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),
+  /** OpenTelemetry export, when OTEL_EXPORTER_OTLP_ENDPOINT is set; `exporter` undefined otherwise. */
+  Tracing: token<{ readonly exporter: OpenTelemetryTracing | undefined }>('Tracing'),
+  /** How the intake joins each request to a trace: spans when exporting, else the header only. */
+  RequestTracing: token<RequestTracing>('RequestTracing'),
   AdminService: token<Service>('AdminService'),
 };

@@ -6,6 +6,7 @@ import { GatewayMetrics } from '../../src/adapters/metrics/gateway-metrics';
 import { loadConfiguration } from '../../src/composition/configuration';
 import { closeContainer, createContainer } from '../../src/composition/container';
 import { TOKENS } from '../../src/composition/tokens';
+import type { RequestTracing } from '../../src/application/intake/request-tracing';
 import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
 
 export interface RunningIntake {
@@ -26,6 +27,9 @@ export async function startIntake(options: {
   metrics?: GatewayMetrics;
   /** HTTPS (and client certificates) as `serve` sets them up; baseUrl is then https://. */
   tls?: TlsConfiguration;
+  tracing?: RequestTracing;
+  /** The exchange recorded with each row (the relay refuses rows naming another). */
+  exchange?: string;
 }): Promise<RunningIntake> {
   const base = loadConfiguration(
     // The database is never reached: the unit of work is the test's.
@@ -36,12 +40,14 @@ export async function startIntake(options: {
     ...base,
     bodyLimitBytes: options.bodyLimitBytes ?? base.bodyLimitBytes,
     tls: options.tls,
+    amqpExchange: options.exchange ?? base.amqpExchange,
   };
   const container = createContainer('serve', config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   container.rebind(TOKENS.IntakeUnitOfWork).toConstantValue(options.unitOfWork);
   container.rebind(TOKENS.Authenticator).toConstantValue(options.authenticator);
   container.rebind(TOKENS.CodeLists).toConstantValue(options.codeLists ?? UNCHECKED_CODE_LISTS);
   container.rebind(TOKENS.GatewayMetrics).toConstantValue(options.metrics ?? new GatewayMetrics());
+  if (options.tracing !== undefined) container.rebind(TOKENS.RequestTracing).toConstantValue(options.tracing);
   const intake = await container.getAsync(TOKENS.IntakeService);
   return {
     baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${intake.address?.port}`,

@@ -6,6 +6,7 @@ import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publish
 import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
 import type { RelaySettings } from '../../src/application/relay/relay-outbox';
+import type { OpenTelemetryTracing } from '../../src/adapters/tracing/opentelemetry-tracing';
 import {
   type MessagePublisher,
   type OutboxWakeUp,
@@ -42,6 +43,8 @@ export async function startRelayInProcess(options: {
   wakeUp?: OutboxWakeUp;
   observer?: RelayObserver;
   confirmTimeoutMs?: number;
+  /** Spans for claims and publishes, as `relay` makes them with OTEL_EXPORTER_OTLP_ENDPOINT set. */
+  tracing?: OpenTelemetryTracing;
 }): Promise<RunningRelay> {
   const settings = { ...FAST_RELAY, ...options.settings };
   const base = loadConfiguration(
@@ -78,6 +81,7 @@ export async function startRelayInProcess(options: {
     stop: () => Promise.resolve(),
   });
   container.rebind(TOKENS.RelayObserver).toConstantValue(options.observer ?? silentRelayObserver);
+  container.rebind(TOKENS.Tracing).toConstantValue({ exporter: options.tracing });
   const publisher = await container.getAsync(TOKENS.MessagePublisher);
   await container.getAsync(TOKENS.RelayService);
   return { publisher, stop: () => closeContainer(container) };

@@ -20,6 +20,18 @@ export interface AdminAppOptions {
 
 type CheckOutcome = 'ok' | 'failed' | 'timeout';
 
+/** Each check's readiness now (true when it passed within the timeout): for the readiness gauge. */
+export async function readinessSnapshot(
+  checks: readonly ReadinessCheck[],
+  timeoutMs = 2000,
+): Promise<Record<string, boolean>> {
+  return Object.fromEntries(
+    await Promise.all(
+      checks.map(async ({ name, check }) => [name, (await runCheck(check, timeoutMs)) === 'ok'] as const),
+    ),
+  );
+}
+
 /**
  * The admin port: liveness, readiness and Prometheus metrics, apart from the public intake so that
  * none of it is reachable from VITAS's side and a busy intake cannot starve a probe.

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { ASYNCAPI_DOCUMENT } from './asyncapi';
 import { type JsonSchema, OPENAPI_DOCUMENT } from './openapi';
 
 /**
@@ -8,6 +9,7 @@ import { type JsonSchema, OPENAPI_DOCUMENT } from './openapi';
  */
 export function createDocumentationRouter(
   document: JsonSchema = OPENAPI_DOCUMENT,
+  asyncApi: JsonSchema = ASYNCAPI_DOCUMENT,
 ): Router<{ route?: string }> {
   const router = new Router<{ route?: string }>();
   const json = JSON.stringify(document, null, 2);
@@ -16,6 +18,13 @@ export function createDocumentationRouter(
     ctx.state.route = '/openapi.json';
     ctx.type = 'application/json';
     ctx.body = json;
+  });
+  // The messages on RabbitMQ (AsyncAPI 3), generated from the same codecs.
+  const asyncApiJson = asyncApiText(asyncApi);
+  router.get('/asyncapi.json', (ctx) => {
+    ctx.state.route = '/asyncapi.json';
+    ctx.type = 'application/json';
+    ctx.body = asyncApiJson;
   });
   router.get('/docs', (ctx) => {
     ctx.state.route = '/docs';
@@ -134,4 +143,9 @@ th{background:#f0f0f0}pre{background:#f6f6f6;padding:.75rem;overflow:auto}code{f
 <h2>Typer</h2>${schemas.join('\n')}
 </body></html>
 `;
+}
+
+/** The AsyncAPI document as served and as checked in (docs/asyncapi.json). */
+export function asyncApiText(document: JsonSchema = ASYNCAPI_DOCUMENT): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -6,6 +6,9 @@ import { StorageUnavailableError } from '../../application/intake/ports';
 import type { MessageKind } from '../../domain/notification';
 import { isRequestId, parseRequestId } from '../../domain/request-id';
 import { type Authenticator, type Principal, WRITE_SCOPE } from '../../application/intake/authentication';
+import type { TraceContext } from '../../domain/trace-context';
+import type { RequestTracing } from '../../application/intake/request-tracing';
+import { propagateTraceContext } from './request-tracing';
 import { createDocumentationRouter } from './documentation-router';
 import { summarise } from '../logging';
 import { type BodyRefusal, readJsonBody } from './json-body';
@@ -19,6 +22,8 @@ export interface IntakeAppOptions {
   readonly retryAfterSeconds: number;
   /** Called once per finished request, for metrics. */
   readonly onRequestFinished?: (route: string, status: number, durationSeconds: number) => void;
+  /** Spans per request when OpenTelemetry export is on; by default only the traceparent is carried on. */
+  readonly tracing?: RequestTracing;
 }
 
 export const ROUTES: ReadonlyArray<{ path: string; kind: MessageKind }> = [
@@ -34,6 +39,7 @@ interface IntakeState {
   route?: string;
   /** The parsed JSON body, not yet validated. */
   body?: unknown;
+  traceContext?: TraceContext;
 }
 
 function refusalProblem(refusal: BodyRefusal, limitBytes: number): Problem {
@@ -108,6 +114,7 @@ export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
           body: ctx.state.body,
           clientId: principal.clientId,
           clientCertSubject: clientCertificateSubject(ctx),
+          traceContext: ctx.state.traceContext,
         });
         switch (result._tag) {
           case 'Accepted':
@@ -234,12 +241,18 @@ function errorBoundary(options: IntakeAppOptions) {
 function accessLog(options: IntakeAppOptions) {
   return async (ctx: Koa.ParameterizedContext<IntakeState>, next: Next): Promise<void> => {
     const started = process.hrtime.bigint();
+    const span = (options.tracing ?? propagateTraceContext).startRequest(
+      ctx.req.headers.traceparent as string | undefined,
+      ctx.req.headers.tracestate as string | undefined,
+    );
+    ctx.state.traceContext = span.context;
     try {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = ctx.state.route ?? 'unmatched';
       options.onRequestFinished?.(route, ctx.status, seconds);
+      span.end(route, ctx.status);
       options.logger.info(
         {
           method: ctx.method,

@@ -81,8 +81,11 @@ const LEAF_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
 type RequestCodec =
   typeof SendOrdningsnotifikationRequestDto | typeof DispatchGdprDeletedNotificationRequestDto;
 
-class SchemaBuilder {
+/** Builds JSON Schemas from the codecs; `leaves` replaces leaf schemas (the published body's codes are integers). */
+export class SchemaBuilder {
   readonly components: Record<string, JsonSchema> = {};
+
+  constructor(private readonly leaves: Readonly<Record<string, JsonSchema>> = {}) {}
 
   /** The schema of a codec; a named `t.exact` object becomes a component and is referenced. */
   schemaOf(codec: t.Mixed, propertyName?: string): JsonSchema {
@@ -107,7 +110,7 @@ class SchemaBuilder {
     }
     if (codec instanceof t.UnionType) return this.unionSchema(codec.types as t.Mixed[], propertyName);
     if (codec instanceof t.ArrayType) return { type: 'array', items: this.schemaOf(codec.type as t.Mixed) };
-    const leaf = LEAF_SCHEMAS[codec.name];
+    const leaf = this.leaves[codec.name] ?? LEAF_SCHEMAS[codec.name];
     if (leaf === undefined) throw new Error(`no OpenAPI schema for codec ${codec.name}`);
     return leaf;
   }

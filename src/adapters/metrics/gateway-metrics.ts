@@ -104,6 +104,9 @@ export class GatewayMetrics implements RedactionObserver {
       this.publishFailures.inc({ reason }, 0);
     }
     for (const reason of ['retention', 'gdpr'] as const) this.redactions.inc({ reason }, 0);
+    // Every outcome from the first scrape, so that alert rules' increase() sees the first one.
+    for (const outcome of ['stored', 'absent', 'unknown'] as const)
+      this.intakeCommitsInDoubt.inc({ outcome }, 0);
 
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry, prefix: 'wsb_' });
 

@@ -22,6 +22,9 @@ export interface OutboxTable {
   next_attempt_at: ColumnType<Date, Date | undefined, Date>;
   delivered_at: Date | null;
   redacted_at: Date | null;
+  /** W3C trace context (migration 0004); null for rows accepted before it. */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
+  tracestate: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OperatorActionTable {

@@ -152,3 +152,15 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
     }
   }
 }
+
+/**
+ * Seconds since the oldest delivered row that still carries its payload was delivered (null when
+ * none): the first entry of the partial index outbox_redaction_due, cheap at any history size.
+ */
+export async function oldestUnredactedDeliveredAgeSeconds(db: Kysely<Database>): Promise<number | null> {
+  const { rows } = await sql<{ age: number | null }>`
+    select extract(epoch from (now() - min(delivered_at)))::float8 as age
+      from outbox where status = 'delivered' and payload is not null`.execute(db);
+  const age = rows[0]?.age ?? null;
+  return age === null ? null : Math.max(0, Number(age));
+}

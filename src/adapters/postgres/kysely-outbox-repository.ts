@@ -18,6 +18,8 @@ export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
     exchange: message.exchange,
     routing_key: message.routingKey,
     payload: JSON.stringify(message.payload),
+    traceparent: message.traceContext?.traceparent ?? null,
+    tracestate: message.traceContext?.tracestate ?? null,
   };
 }
 

@@ -22,6 +22,8 @@ interface ClaimedRow {
   routing_key: string;
   body: string | null;
   attempts: number;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 /**
@@ -73,7 +75,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
       const result = await sql<ClaimedRow>`
         select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
                o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-               o.payload::text as body, o.attempts
+               o.payload::text as body, o.attempts, o.traceparent, o.tracestate
           from outbox o
          where o.status = 'pending'
            and o.next_attempt_at <= now()
@@ -202,5 +204,7 @@ function toRelayMessage(row: ClaimedRow): RelayMessage {
     routingKey: row.routing_key,
     body: row.body,
     attempts: row.attempts,
+    traceparent: row.traceparent ?? undefined,
+    tracestate: row.tracestate ?? undefined,
   };
 }

@@ -228,6 +228,8 @@ export class AmqpMessagePublisher implements MessagePublisher {
         'jobcenter-kode': message.jobCenterKode,
         'ekstern-identifier': message.eksternIdentifier,
         aendringstype: message.aendringstype,
+        ...(message.traceparent !== undefined ? { traceparent: message.traceparent } : {}),
+        ...(message.tracestate !== undefined ? { tracestate: message.tracestate } : {}),
       },
     };
   }

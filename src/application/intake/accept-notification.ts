@@ -9,6 +9,7 @@ import {
 } from '../../domain/notification';
 import { parseDateTime } from '../../domain/primitives';
 import type { RequestId } from '../../domain/request-id';
+import type { TraceContext } from '../../domain/trace-context';
 import type { Clock, IdGenerator, OutboxMessage, UnitOfWork } from './ports';
 
 export interface AcceptNotificationCommand {
@@ -18,6 +19,8 @@ export interface AcceptNotificationCommand {
   readonly body: unknown;
   readonly clientId: string;
   readonly clientCertSubject?: string | undefined;
+  /** The request's trace context as the intake continued it; stored with the row. */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 export type AcceptNotificationResult =
@@ -55,6 +58,7 @@ export class AcceptNotification {
       clientCertSubject: command.clientCertSubject,
       receivedAt,
       exchange: this.settings.exchange,
+      ...(command.traceContext !== undefined ? { traceContext: command.traceContext } : {}),
     };
     const outcome = await this.unitOfWork.run(({ outbox }) => outbox.append(message));
     switch (outcome) {

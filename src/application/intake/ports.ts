@@ -1,5 +1,6 @@
 import type { Aendringstype, MessageKind } from '../../domain/notification';
 import type { RequestId } from '../../domain/request-id';
+import type { TraceContext } from '../../domain/trace-context';
 
 /** A notification as the outbox keeps it: one row, written in one statement with its requestId. */
 export interface OutboxMessage {
@@ -18,6 +19,8 @@ export interface OutboxMessage {
   readonly routingKey: string;
   /** The request body as accepted: validated, unknown properties dropped, codes as integers. */
   readonly payload: Readonly<Record<string, unknown>>;
+  /** W3C trace context the relay publishes with the message (CONTRACT §4). */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 export type AppendOutcome = 'appended' | 'duplicate-request-id';

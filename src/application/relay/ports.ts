@@ -17,6 +17,9 @@ export interface RelayMessage {
   readonly body: string;
   /** Earlier publish attempts the broker answered with a nack or a return. */
   readonly attempts: number;
+  /** W3C trace context stored with the row, published as the `traceparent`/`tracestate` headers. */
+  readonly traceparent?: string | undefined;
+  readonly tracestate?: string | undefined;
 }
 
 /**

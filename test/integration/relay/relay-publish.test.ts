@@ -101,7 +101,13 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
       timestamp: Math.floor(ord.received_at.getTime() / 1000),
       appId: 'wsb-gateway-test',
     });
-    expect(first?.properties.headers).to.deep.equal({
+    // Every message carries W3C trace context (a new trace here: the requests sent none).
+    const { traceparent: firstTrace, ...firstHeaders } = (first?.properties.headers ?? {}) as Record<
+      string,
+      unknown
+    >;
+    expect(firstTrace).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
+    expect(firstHeaders).to.deep.equal({
       'x-request-id': 'rl-ord-1',
       'jobcenter-kode': '10101',
       'ekstern-identifier': '3f2b8a4e-1c2d-4e5f-9a8b-7c6d5e4f3a2b',
@@ -118,7 +124,13 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
       deliveryMode: 2,
       appId: 'wsb-gateway-test',
     });
-    expect(second?.properties.headers).to.deep.equal({
+    // Every message carries W3C trace context (a new trace here: the requests sent none).
+    const { traceparent: secondTrace, ...secondHeaders } = (second?.properties.headers ?? {}) as Record<
+      string,
+      unknown
+    >;
+    expect(secondTrace).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
+    expect(secondHeaders).to.deep.equal({
       'x-request-id': 'rl-gdpr-1',
       'jobcenter-kode': '10101',
       'ekstern-identifier': '9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d',
