@@ -374,6 +374,7 @@ async function startRelay(config: Configuration, logger: Logger, metrics: Gatewa
       exchange: config.amqpExchange,
       batchSize: config.relay.batchSize,
       inFlight: config.relay.inFlightBatches,
+      chainLength: config.relay.chainLength,
     },
     'relay started',
   );

@@ -165,6 +165,8 @@ export const relayModule = new ContainerModule(({ bind }) => {
         new RelayOutbox(store, publisher, wakeUp, clock, observer, {
           batchSize: config.relay.batchSize,
           maxInFlightBatches: config.relay.inFlightBatches,
+          chainLength: config.relay.chainLength,
+          claimMaxRows: config.relay.claimMaxRows,
           idlePollMs: config.relay.idlePollMs,
           retryBaseMs: config.relay.retryBaseMs,
           retryMaxMs: config.relay.retryMaxMs,

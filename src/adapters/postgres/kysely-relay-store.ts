@@ -1,5 +1,6 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import type {
+  ChainLimits,
   ClaimedBatch,
   DeliveryFailure,
   OutboxBacklog,
@@ -60,7 +61,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  async claim(limit: number): Promise<ClaimedBatch> {
+  async claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
     const trx = await this.db.startTransaction().execute();
     let messages: RelayMessage[];
     try {
@@ -87,6 +88,11 @@ export class KyselyRelayStore implements OutboxRelayStore {
          limit ${limit}
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
+      const perEntity =
+        chain === undefined || messages.length === 0
+          ? 1
+          : Math.min(chain.perEntity, Math.max(1, Math.floor(chain.rows / messages.length)));
+      if (perEntity > 1) messages = await this.extendChains(trx, messages, perEntity - 1);
     } catch (error) {
       await trx
         .rollback()
@@ -102,6 +108,45 @@ export class KyselyRelayStore implements OutboxRelayStore {
     return new PostgresClaim(trx, messages, () => {
       for (const m of messages) this.held.delete(m.seq);
     });
+  }
+
+  /**
+   * Locks and reads, for each claimed head, up to `more` of its entity's next undelivered rows,
+   * and keeps the run of them that is pending, due and was not held by another claim: the first
+   * row that is parked, backed off or locked ends its entity's chain (the rows after it stay for
+   * a later claim, in order). The claimed head already blocks every later row of its entity in
+   * every other claim, so these rows are this claim's to take; the lock only keeps operators'
+   * commands off them until the claim ends.
+   */
+  private async extendChains(
+    trx: ControlledTransaction<Database>,
+    heads: readonly RelayMessage[],
+    more: number,
+  ): Promise<RelayMessage[]> {
+    const result = await sql<ClaimedRow & { head: string; position: string }>`
+      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+             o.payload::text as body, o.attempts, h.seq as head, n.position
+        from unnest(${heads.map((m) => m.eksternIdentifier)}::uuid[], ${heads.map((m) => m.seq)}::bigint[])
+               as h(entity, seq)
+        cross join lateral (
+              select x.seq, row_number() over (order by x.seq) as position
+                from outbox x
+               where x.ekstern_identifier = h.entity and x.seq > h.seq and x.status <> 'delivered'
+               order by x.seq
+               limit ${more}) n
+        join outbox o on o.seq = n.seq
+       where o.status = 'pending' and o.next_attempt_at <= now()
+       order by h.seq, n.position
+         for update of o skip locked`.execute(trx);
+    const chains = new Map<string, RelayMessage[]>();
+    for (const row of result.rows) {
+      let chain = chains.get(row.head);
+      if (chain === undefined) chains.set(row.head, (chain = []));
+      // A gap in the positions is a row that is not pending, not due or locked: the chain ends.
+      if (Number(row.position) === chain.length + 1) chain.push(toRelayMessage(row));
+    }
+    return heads.flatMap((head) => [head, ...(chains.get(head.seq) ?? [])]);
   }
 
   async backlog(): Promise<OutboxBacklog> {
