@@ -9,6 +9,7 @@ import type { Database } from '../../src/adapters/postgres/database';
 import { AmqpMessagePublisher } from '../../src/adapters/rabbitmq/amqp-message-publisher';
 import { RelayOutbox, type RelaySettings } from '../../src/application/relay-outbox';
 import {
+  type MessagePublisher,
   type OutboxWakeUp,
   type RelayObserver,
   silentRelayObserver,
@@ -26,6 +27,8 @@ export const FAST_RELAY: RelaySettings = {
   idlePollMs: 10,
   retryBaseMs: 50,
   retryMaxMs: 300,
+  chainLength: 128,
+  claimMaxRows: 4000,
 };
 
 /** The relay in this process, on the given database, publishing to `exchange`. */
@@ -37,6 +40,8 @@ export function startRelayInProcess(options: {
   wakeUp?: OutboxWakeUp;
   observer?: RelayObserver;
   confirmTimeoutMs?: number;
+  /** Stands between the relay and the real publisher (e.g. to make the broker nack one message). */
+  wrapPublisher?: (publisher: MessagePublisher) => MessagePublisher;
 }): RunningRelay {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const publisher = new AmqpMessagePublisher(
@@ -54,7 +59,7 @@ export function startRelayInProcess(options: {
   );
   const relay = new RelayOutbox(
     new KyselyRelayStore(options.db),
-    publisher,
+    options.wrapPublisher?.(publisher) ?? publisher,
     options.wakeUp ?? pollingWakeUp,
     { now: () => new Date() },
     options.observer ?? silentRelayObserver,
