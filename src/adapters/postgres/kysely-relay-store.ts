@@ -51,17 +51,19 @@ interface ClaimedRow {
  */
 export class KyselyRelayStore implements OutboxRelayStore {
   /**
-   * Seqs held by this store's open claims. A claim's index walk starts at the oldest due rows,
-   * which are mostly this relay's own batches in flight; excluding them by seq lets the walk pass
-   * them without probing their entity and trying (and skipping) their row locks. Only an
-   * optimisation: SKIP LOCKED would skip them anyway, and the NOT EXISTS still sees them as
-   * undelivered, so they block their entities' later rows exactly as before.
+   * Heads (oldest undelivered rows) held by this store's open claims. Their outbox_head entries
+   * are due and first in the walk; excluding them by seq lets the walk pass them without reading
+   * the row and trying (and skipping) its lock. Only an optimisation: SKIP LOCKED would skip them
+   * anyway, and the NOT EXISTS still sees them as undelivered.
    */
-  private readonly held = new Set<string>();
+  private readonly heads = new Set<string>();
+  private lastRepair = 0;
+  private repairEveryMs = HEAD_REPAIR_MIN_INTERVAL_MS;
 
   constructor(private readonly db: Kysely<Database>) {}
 
   async claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
+    if (Date.now() - this.lastRepair >= this.repairEveryMs) await this.repairHeads();
     const trx = await this.db.startTransaction().execute();
     let messages: RelayMessage[];
     try {
@@ -69,22 +71,25 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // under the same messageId (at-least-once), never losing it; so the claim's commit need not
       // wait for its WAL flush.
       await sql`set local synchronous_commit = off`.execute(trx);
-      // Due pending rows in the order of outbox_pending_due (next_attempt_at, seq); rows waiting
-      // out a backoff are not even visited.
+      // Candidates are the entries of outbox_head (each entity's oldest undelivered row) that are
+      // due, in the order of outbox_head_due (due, seq): the walk passes one entry per entity with
+      // work, not every pending row. An entry is only a hint; the row itself is checked below.
       const result = await sql<ClaimedRow>`
         select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
                o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
                o.payload::text as body, o.attempts
-          from outbox o
-         where o.status = 'pending'
+          from outbox_head h
+          join outbox o on o.seq = h.seq
+         where h.due <= now()
+           and h.seq <> all(${[...this.heads]}::bigint[])
+           and o.status = 'pending'
            and o.next_attempt_at <= now()
-           and o.seq <> all(${[...this.held]}::bigint[])
            and not exists (
                  select 1 from outbox older
                   where older.ekstern_identifier = o.ekstern_identifier
                     and older.seq < o.seq
                     and older.status <> 'delivered')
-         order by o.next_attempt_at, o.seq
+         order by h.due, h.seq
          limit ${limit}
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
@@ -104,10 +109,37 @@ export class KyselyRelayStore implements OutboxRelayStore {
       await trx.commit().execute();
       return EMPTY_BATCH;
     }
-    for (const m of messages) this.held.add(m.seq);
+    const heads = messages.filter(
+      (m, i) => i === 0 || messages[i - 1]?.eksternIdentifier !== m.eksternIdentifier,
+    );
+    for (const m of heads) this.heads.add(m.seq);
     return new PostgresClaim(trx, messages, () => {
-      for (const m of messages) this.held.delete(m.seq);
+      for (const m of heads) this.heads.delete(m.seq);
     });
+  }
+
+  /**
+   * Recomputes every outbox_head entry that is missing, stale or superfluous. Two races leave
+   * such entries: a settle that removes an entity's entry while intake's transaction adding a
+   * row for it has not committed yet, and a row whose transaction commits after a later row of
+   * its entity (the entry points at the later one, which the claim's NOT EXISTS then refuses).
+   * Either only delays the entity until this runs; it costs one walk of the undelivered rows'
+   * index, so it runs at most every 5 s, and less often when it is slow.
+   */
+  private async repairHeads(): Promise<void> {
+    const started = Date.now();
+    this.lastRepair = started;
+    await sql`
+      select outbox_head_refresh(array_agg(e)) from (
+        select coalesce(u.e, h.ekstern_identifier) as e
+          from (select distinct on (ekstern_identifier) ekstern_identifier as e, seq,
+                       case when status = 'pending' then next_attempt_at else 'infinity' end as due
+                  from outbox where status <> 'delivered'
+                 order by ekstern_identifier, seq) u
+          full join outbox_head h on h.ekstern_identifier = u.e
+         where h.seq is distinct from u.seq or h.due is distinct from u.due) stale
+        having count(*) > 0`.execute(this.db);
+    this.repairEveryMs = Math.max(HEAD_REPAIR_MIN_INTERVAL_MS, 50 * (Date.now() - started));
   }
 
   /**
@@ -162,6 +194,8 @@ export class KyselyRelayStore implements OutboxRelayStore {
     };
   }
 }
+
+const HEAD_REPAIR_MIN_INTERVAL_MS = 5000;
 
 const EMPTY_BATCH: ClaimedBatch = {
   messages: [],
