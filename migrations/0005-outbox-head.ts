@@ -17,19 +17,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index outbox_head_due on outbox_head (due, seq)`.execute(db);
 
   // Recomputes the entries of the given entities from the outbox, in a fresh snapshot per
-  // statement; entities are taken in uuid order so that two callers lock entries in one order.
+  // statement, looking only at rows from the entity's lower bound on (every row of the entity
+  // below it is known to be delivered: the walk then skips the index entries of delivered rows).
+  // Entities are taken in uuid order so that two callers lock entries in one order.
   await sql`
-    create function outbox_head_refresh(entities uuid[]) returns void language sql as $$
+    create function outbox_head_refresh(entities uuid[], lows bigint[]) returns void language sql as $$
       delete from outbox_head h
-       where h.ekstern_identifier = any(entities)
+       using unnest(entities, lows) as s(e, low)
+       where h.ekstern_identifier = s.e
          and not exists (select 1 from outbox o
-                          where o.ekstern_identifier = h.ekstern_identifier and o.status <> 'delivered');
+                          where o.ekstern_identifier = s.e and o.seq >= s.low and o.status <> 'delivered');
       insert into outbox_head (ekstern_identifier, seq, due)
       select s.e, x.seq, case when x.status = 'pending' then x.next_attempt_at else 'infinity' end
-        from (select distinct e from unnest(entities) as e) s
+        from (select e, min(low) as low from unnest(entities, lows) as u(e, low) group by e) s
         cross join lateral (
               select o.seq, o.status, o.next_attempt_at from outbox o
-               where o.ekstern_identifier = s.e and o.status <> 'delivered'
+               where o.ekstern_identifier = s.e and o.seq >= s.low and o.status <> 'delivered'
                order by o.seq limit 1) x
        order by s.e
       on conflict (ekstern_identifier) do update set seq = excluded.seq, due = excluded.due
@@ -51,17 +54,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
   // The relay's settle, operators' park and replay: entities whose rows changed status or
   // next attempt get their entry recomputed. (Redaction changes neither and costs one join.)
+  // Lower bound per entity: any row that became undelivered here, else just past the last row
+  // delivered here or the current head, whichever is later — the relay delivers a run of rows
+  // starting at the head, so everything below that is delivered. (An entry that is wrong anyway,
+  // e.g. after a transaction that committed late, is fixed by the relay's periodic repair.)
   await sql`
     create function outbox_head_after_update() returns trigger language plpgsql as $$
     declare
       changed uuid[];
+      lows bigint[];
     begin
-      select array_agg(distinct n.ekstern_identifier) into changed
-        from new_rows n join old_rows o on o.seq = n.seq
-       where n.status is distinct from o.status or n.next_attempt_at is distinct from o.next_attempt_at
-          or n.ekstern_identifier is distinct from o.ekstern_identifier;
+      select array_agg(c.e), array_agg(
+               least(c.undelivered, greatest(coalesce(h.seq, 0), coalesce(c.delivered + 1, 0))))
+        into changed, lows
+        from (select n.ekstern_identifier as e,
+                     min(n.seq) filter (where n.status <> 'delivered') as undelivered,
+                     max(n.seq) filter (where n.status = 'delivered') as delivered
+                from new_rows n join old_rows o on o.seq = n.seq
+               where n.status is distinct from o.status or n.next_attempt_at is distinct from o.next_attempt_at
+                  or n.ekstern_identifier is distinct from o.ekstern_identifier
+               group by n.ekstern_identifier) c
+        left join outbox_head h on h.ekstern_identifier = c.e;
       if changed is not null then
-        perform outbox_head_refresh(changed);
+        perform outbox_head_refresh(changed, lows);
       end if;
       return null;
     end $$`.execute(db);
@@ -72,7 +87,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     begin
       select array_agg(distinct ekstern_identifier) into changed from old_rows;
       if changed is not null then
-        perform outbox_head_refresh(changed);
+        perform outbox_head_refresh(changed, array_fill(0::bigint, array[cardinality(changed)]));
       end if;
       return null;
     end $$`.execute(db);
@@ -111,6 +126,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function if exists outbox_head_after_delete()`.execute(db);
   await sql`drop function if exists outbox_head_after_update()`.execute(db);
   await sql`drop function if exists outbox_head_after_insert()`.execute(db);
-  await sql`drop function if exists outbox_head_refresh(uuid[])`.execute(db);
+  await sql`drop function if exists outbox_head_refresh(uuid[], bigint[])`.execute(db);
   await sql`drop table if exists outbox_head`.execute(db);
 }

@@ -130,7 +130,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
     const started = Date.now();
     this.lastRepair = started;
     await sql`
-      select outbox_head_refresh(array_agg(e)) from (
+      select outbox_head_refresh(array_agg(e), array_fill(0::bigint, array[count(*)::int])) from (
         select coalesce(u.e, h.ekstern_identifier) as e
           from (select distinct on (ekstern_identifier) ekstern_identifier as e, seq,
                        case when status = 'pending' then next_attempt_at else 'infinity' end as due
