@@ -12,6 +12,7 @@ import type { Database } from './database';
 
 interface ClaimedRow {
   seq: string;
+  has_more?: boolean;
   message_id: string;
   request_id: string;
   message_type: string;
@@ -77,7 +78,14 @@ export class KyselyRelayStore implements OutboxRelayStore {
       const result = await sql<ClaimedRow>`
         select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
                o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-               o.payload::text as body, o.attempts
+               o.payload::text as body, o.attempts,
+               ${
+                 chain === undefined
+                   ? sql`false`
+                   : sql`exists (select 1 from outbox nxt
+                        where nxt.ekstern_identifier = o.ekstern_identifier and nxt.seq > o.seq
+                          and nxt.status <> 'delivered')`
+               } as has_more
           from outbox_head h
           join outbox o on o.seq = h.seq
          where h.due <= now()
@@ -93,11 +101,15 @@ export class KyselyRelayStore implements OutboxRelayStore {
          limit ${limit}
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
+      // Only entities with a row behind their head are worth the chain query (none, when every
+      // entity has one message waiting).
+      const withMore = new Set(result.rows.filter((r) => r.has_more).map((r) => r.seq));
       const perEntity =
         chain === undefined || messages.length === 0
           ? 1
           : Math.min(chain.perEntity, Math.max(1, Math.floor(chain.rows / messages.length)));
-      if (perEntity > 1) messages = await this.extendChains(trx, messages, perEntity - 1);
+      if (perEntity > 1 && withMore.size > 0)
+        messages = await this.extendChains(trx, messages, withMore, perEntity - 1);
     } catch (error) {
       await trx
         .rollback()
@@ -153,13 +165,15 @@ export class KyselyRelayStore implements OutboxRelayStore {
   private async extendChains(
     trx: ControlledTransaction<Database>,
     heads: readonly RelayMessage[],
+    withMore: ReadonlySet<string>,
     more: number,
   ): Promise<RelayMessage[]> {
+    const extend = heads.filter((m) => withMore.has(m.seq));
     const result = await sql<ClaimedRow & { head: string; position: string }>`
       select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
              o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
              o.payload::text as body, o.attempts, h.seq as head, n.position
-        from unnest(${heads.map((m) => m.eksternIdentifier)}::uuid[], ${heads.map((m) => m.seq)}::bigint[])
+        from unnest(${extend.map((m) => m.eksternIdentifier)}::uuid[], ${extend.map((m) => m.seq)}::bigint[])
                as h(entity, seq)
         cross join lateral (
               select x.seq, row_number() over (order by x.seq) as position
