@@ -40,6 +40,22 @@ export interface IntakeFigures {
   errors: number;
   /** Peak resident set size of the server process (VmHWM), bytes. */
   peakRssBytes: number;
+  /**
+   * The server process's CPU time (user + system) per answered request, µs: on a shared machine
+   * much steadier than requests/s, which moves with whatever else runs.
+   */
+  cpuPerRequestUs: number;
+}
+
+/** A process's CPU time (utime + stime) in µs, from /proc; NaN where unavailable. */
+function cpuTimeUsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based) in clock ticks (100 Hz).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
 }
 
 /** A process's peak resident set size (VmHWM) in bytes, from /proc; NaN where unavailable. */
@@ -179,7 +195,9 @@ export async function measureIntake(
       ],
     });
   await run(2); // warm-up: JIT, pool connections
+  const cpuBefore = cpuTimeUsOf(child.pid);
   const result = await run(runSeconds);
+  const cpuUs = cpuTimeUsOf(child.pid) - cpuBefore;
   const peakRssBytes = peakRssOf(child.pid);
   child.kill('SIGTERM');
   await once(child, 'exit');
@@ -191,6 +209,7 @@ export async function measureIntake(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     peakRssBytes,
+    cpuPerRequestUs: cpuUs / Math.max(1, result.requests.total),
   };
 }
 
@@ -233,14 +252,16 @@ async function main(): Promise<void> {
   const idp = await TestIdentityProvider.create();
   const token = await idp.token({ expiresIn: '2h' });
   const best = new Map<string, IntakeFigures>();
+  const cpu = new Map<string, number[]>();
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const mode of modes) {
         const url = mode === 'serve-baseline' && baseline !== undefined ? baseline.url : database.url;
         const figures = await measureIntake(mode, round, url, idp, token);
         console.log(
-          `round ${round} ${mode.padEnd(34)} ${figures.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}`,
+          `round ${round} ${mode.padEnd(34)} ${figures.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  errors ${figures.errors}  cpu ${figures.cpuPerRequestUs.toFixed(0)} µs/request`,
         );
+        cpu.set(mode, [...(cpu.get(mode) ?? []), figures.cpuPerRequestUs]);
         const previous = best.get(mode);
         if (previous === undefined || figures.requestsPerSecond > previous.requestsPerSecond)
           best.set(mode, figures);
@@ -267,6 +288,13 @@ async function main(): Promise<void> {
       console.log(`ratio ${a} / ${b} = ${(x.requestsPerSecond / y.requestsPerSecond).toFixed(3)}`);
     }
   };
+  // CPU per request: the median over rounds, per mode.
+  for (const [mode, values] of cpu) {
+    const sorted = [...values].sort((a, b) => a - b);
+    console.log(
+      `cpu per request ${mode}: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} µs (${sorted.map((v) => v.toFixed(0)).join(', ')})`,
+    );
+  }
   ratio('serve', 'serve-baseline');
   ratio('serve-traced', 'serve');
   ratio('serve-traced', 'serve-baseline');
