@@ -2,7 +2,6 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as outbox from './0001-outbox';
 import * as operations from './0003-operations';
 import * as traceContext from './0004-trace-context';
-import * as outboxHead from './0005-outbox-head';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -14,7 +13,6 @@ const MIGRATIONS: Record<string, Migration> = {
   // 0003 keeps its number.
   '0003-operations': operations,
   '0004-trace-context': traceContext,
-  '0005-outbox-head': outboxHead,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,5 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import type {
-  ChainLimits,
   ClaimedBatch,
   DeliveryFailure,
   OutboxBacklog,
@@ -12,7 +11,6 @@ import type { Database } from './database';
 
 interface ClaimedRow {
   seq: string;
-  has_more?: boolean;
   message_id: string;
   request_id: string;
   message_type: string;
@@ -54,19 +52,17 @@ interface ClaimedRow {
  */
 export class KyselyRelayStore implements OutboxRelayStore {
   /**
-   * Heads (oldest undelivered rows) held by this store's open claims. Their outbox_head entries
-   * are due and first in the walk; excluding them by seq lets the walk pass them without reading
-   * the row and trying (and skipping) its lock. Only an optimisation: SKIP LOCKED would skip them
-   * anyway, and the NOT EXISTS still sees them as undelivered.
+   * Seqs held by this store's open claims. A claim's index walk starts at the oldest due rows,
+   * which are mostly this relay's own batches in flight; excluding them by seq lets the walk pass
+   * them without probing their entity and trying (and skipping) their row locks. Only an
+   * optimisation: SKIP LOCKED would skip them anyway, and the NOT EXISTS still sees them as
+   * undelivered, so they block their entities' later rows exactly as before.
    */
-  private readonly heads = new Set<string>();
-  private lastRepair = 0;
-  private repairEveryMs = HEAD_REPAIR_MIN_INTERVAL_MS;
+  private readonly held = new Set<string>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  async claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
-    if (Date.now() - this.lastRepair >= this.repairEveryMs) await this.repairHeads();
+  async claim(limit: number): Promise<ClaimedBatch> {
     const trx = await this.db.startTransaction().execute();
     let messages: RelayMessage[];
     try {
@@ -74,44 +70,25 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // under the same messageId (at-least-once), never losing it; so the claim's commit need not
       // wait for its WAL flush.
       await sql`set local synchronous_commit = off`.execute(trx);
-      // Candidates are the entries of outbox_head (each entity's oldest undelivered row) that are
-      // due, in the order of outbox_head_due (due, seq): the walk passes one entry per entity with
-      // work, not every pending row. An entry is only a hint; the row itself is checked below.
+      // Due pending rows in the order of outbox_pending_due (next_attempt_at, seq); rows waiting
+      // out a backoff are not even visited.
       const result = await sql<ClaimedRow>`
         select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
                o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-               o.payload::text as body, o.attempts, o.traceparent, o.tracestate,
-               ${
-                 chain === undefined
-                   ? sql`false`
-                   : sql`exists (select 1 from outbox nxt
-                        where nxt.ekstern_identifier = o.ekstern_identifier and nxt.seq > o.seq
-                          and nxt.status <> 'delivered')`
-               } as has_more
-          from outbox_head h
-          join outbox o on o.seq = h.seq
-         where h.due <= now()
-           and h.seq <> all(${[...this.heads]}::bigint[])
-           and o.status = 'pending'
+               o.payload::text as body, o.attempts, o.traceparent, o.tracestate
+          from outbox o
+         where o.status = 'pending'
            and o.next_attempt_at <= now()
+           and o.seq <> all(${[...this.held]}::bigint[])
            and not exists (
                  select 1 from outbox older
                   where older.ekstern_identifier = o.ekstern_identifier
                     and older.seq < o.seq
                     and older.status <> 'delivered')
-         order by h.due, h.seq
+         order by o.next_attempt_at, o.seq
          limit ${limit}
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
-      // Only entities with a row behind their head are worth the chain query (none, when every
-      // entity has one message waiting).
-      const withMore = new Set(result.rows.filter((r) => r.has_more).map((r) => r.seq));
-      const perEntity =
-        chain === undefined || messages.length === 0
-          ? 1
-          : Math.min(chain.perEntity, Math.max(1, Math.floor(chain.rows / messages.length)));
-      if (perEntity > 1 && withMore.size > 0)
-        messages = await this.extendChains(trx, messages, withMore, perEntity - 1);
     } catch (error) {
       await trx
         .rollback()
@@ -123,78 +100,10 @@ export class KyselyRelayStore implements OutboxRelayStore {
       await trx.commit().execute();
       return EMPTY_BATCH;
     }
-    const heads = messages.filter(
-      (m, i) => i === 0 || messages[i - 1]?.eksternIdentifier !== m.eksternIdentifier,
-    );
-    for (const m of heads) this.heads.add(m.seq);
+    for (const m of messages) this.held.add(m.seq);
     return new PostgresClaim(trx, messages, () => {
-      for (const m of heads) this.heads.delete(m.seq);
+      for (const m of messages) this.held.delete(m.seq);
     });
-  }
-
-  /**
-   * Recomputes every outbox_head entry that is missing, stale or superfluous. Two races leave
-   * such entries: a settle that removes an entity's entry while intake's transaction adding a
-   * row for it has not committed yet, and a row whose transaction commits after a later row of
-   * its entity (the entry points at the later one, which the claim's NOT EXISTS then refuses).
-   * Either only delays the entity until this runs; it costs one walk of the undelivered rows'
-   * index, so it runs at most every 5 s, and less often when it is slow.
-   */
-  private async repairHeads(): Promise<void> {
-    const started = Date.now();
-    this.lastRepair = started;
-    await sql`
-      select outbox_head_refresh(array_agg(e), array_fill(0::bigint, array[count(*)::int])) from (
-        select coalesce(u.e, h.ekstern_identifier) as e
-          from (select distinct on (ekstern_identifier) ekstern_identifier as e, seq,
-                       case when status = 'pending' then next_attempt_at else 'infinity' end as due
-                  from outbox where status <> 'delivered'
-                 order by ekstern_identifier, seq) u
-          full join outbox_head h on h.ekstern_identifier = u.e
-         where h.seq is distinct from u.seq or h.due is distinct from u.due) stale
-        having count(*) > 0`.execute(this.db);
-    this.repairEveryMs = Math.max(HEAD_REPAIR_MIN_INTERVAL_MS, 50 * (Date.now() - started));
-  }
-
-  /**
-   * Locks and reads, for each claimed head, up to `more` of its entity's next undelivered rows,
-   * and keeps the run of them that is pending, due and was not held by another claim: the first
-   * row that is parked, backed off or locked ends its entity's chain (the rows after it stay for
-   * a later claim, in order). The claimed head already blocks every later row of its entity in
-   * every other claim, so these rows are this claim's to take; the lock only keeps operators'
-   * commands off them until the claim ends.
-   */
-  private async extendChains(
-    trx: ControlledTransaction<Database>,
-    heads: readonly RelayMessage[],
-    withMore: ReadonlySet<string>,
-    more: number,
-  ): Promise<RelayMessage[]> {
-    const extend = heads.filter((m) => withMore.has(m.seq));
-    const result = await sql<ClaimedRow & { head: string; position: string }>`
-      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-             o.payload::text as body, o.attempts, o.traceparent, o.tracestate, h.seq as head, n.position
-        from unnest(${extend.map((m) => m.eksternIdentifier)}::uuid[], ${extend.map((m) => m.seq)}::bigint[])
-               as h(entity, seq)
-        cross join lateral (
-              select x.seq, row_number() over (order by x.seq) as position
-                from outbox x
-               where x.ekstern_identifier = h.entity and x.seq > h.seq and x.status <> 'delivered'
-               order by x.seq
-               limit ${more}) n
-        join outbox o on o.seq = n.seq
-       where o.status = 'pending' and o.next_attempt_at <= now()
-       order by h.seq, n.position
-         for update of o skip locked`.execute(trx);
-    const chains = new Map<string, RelayMessage[]>();
-    for (const row of result.rows) {
-      let chain = chains.get(row.head);
-      if (chain === undefined) chains.set(row.head, (chain = []));
-      // A gap in the positions is a row that is not pending, not due or locked: the chain ends.
-      if (Number(row.position) === chain.length + 1) chain.push(toRelayMessage(row));
-    }
-    return heads.flatMap((head) => [head, ...(chains.get(head.seq) ?? [])]);
   }
 
   async backlog(): Promise<OutboxBacklog> {
@@ -210,8 +119,6 @@ export class KyselyRelayStore implements OutboxRelayStore {
     };
   }
 }
-
-const HEAD_REPAIR_MIN_INTERVAL_MS = 5000;
 
 const EMPTY_BATCH: ClaimedBatch = {
   messages: [],

@@ -8,22 +8,14 @@ import {
   type OutboxWakeUp,
   type PublishFailureReason,
   type PublishOutcome,
-  type RelayMessage,
   type RelayObserver,
 } from './ports';
 import { abortableSleep } from '../abortable-sleep';
 import { retryDelayMs } from '../backoff';
 
 export interface RelaySettings {
-  /** Entities claimed per batch (each with its oldest undelivered row, and maybe a chain). */
+  /** Rows claimed (and published) per batch. */
   readonly batchSize: number;
-  /**
-   * Rows of one entity a claim may hold and publish one after another, each as soon as the
-   * previous one is confirmed (1 = one message per entity per claim).
-   */
-  readonly chainLength?: number;
-  /** Rows per claim in all, chains included. */
-  readonly claimMaxRows?: number;
   /**
    * Batches in flight at once: while one waits for its confirms the next is claimed and
    * published, so the broker always has a window of up to batchSize × this many publishes.
@@ -93,7 +85,7 @@ export class RelayOutbox {
         publishing.add(confirming);
         open.add(settling);
       }
-      if (new Set(batch.messages.map((m) => m.eksternIdentifier)).size < this.settings.batchSize) {
+      if (batch.messages.length < this.settings.batchSize) {
         // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
         // the next rows of its entities eligible.
         await this.waitForWork(open, signal);
@@ -104,16 +96,7 @@ export class RelayOutbox {
 
   private async claim(signal: AbortSignal): Promise<ClaimedBatch | undefined> {
     try {
-      const chainLength = this.settings.chainLength ?? 1;
-      const batch = await this.store.claim(
-        this.settings.batchSize,
-        chainLength > 1
-          ? {
-              perEntity: chainLength,
-              rows: this.settings.claimMaxRows ?? this.settings.batchSize * chainLength,
-            }
-          : undefined,
-      );
+      const batch = await this.store.claim(this.settings.batchSize);
       this.storeFailureStreak = 0;
       return batch;
     } catch (error) {
@@ -137,53 +120,28 @@ export class RelayOutbox {
   }
 
   /**
-   * Publishes the batch and records the outcomes. `confirmed` resolves once every message that was
-   * published has an outcome from the broker, `settled` once the claim has ended; neither rejects.
-   *
-   * Each entity's rows form a chain: its first row goes out at once, beside every other entity's
-   * first row; each later row goes out only once the row before it is confirmed, on the same
-   * channel, without a database round trip. The first row that is not confirmed (nack, return,
-   * timeout, lost connection) ends its chain: the rows after it are not published and stay pending,
-   * unchanged, when the claim ends, so no row of an entity is ever published before every earlier
-   * one is confirmed.
+   * Publishes the batch and records the outcomes. `confirmed` resolves once every message has an
+   * outcome from the broker, `settled` once the claim has ended; neither rejects.
    */
   private relay(batch: ClaimedBatch): { confirmed: Promise<void>; settled: Promise<void> } {
     const started = this.clock.now().getTime();
-    const chains = new Map<string, RelayMessage[]>();
-    for (const message of batch.messages) {
-      const chain = chains.get(message.eksternIdentifier);
-      if (chain === undefined) chains.set(message.eksternIdentifier, [message]);
-      else chain.push(message);
-    }
-    const outcomes = new Map<string, PublishOutcome>();
-    const publishChain = async (chain: readonly RelayMessage[]): Promise<void> => {
-      for (const message of chain) {
-        const outcome = await this.publishOne(message);
-        outcomes.set(message.seq, outcome);
-        if (!outcome.ok) return;
-      }
-    };
-    const confirmed = Promise.all([...chains.values()].map(publishChain)).then(() => undefined);
-    const settled = confirmed.then(() => this.settle(batch, outcomes, started));
+    const outcomes = this.publisher.publish(batch.messages);
+    const confirmed = outcomes.then(
+      () => undefined,
+      () => undefined,
+    );
+    const settled = outcomes
+      .then(
+        (results) => results,
+        (): PublishOutcome[] => [],
+      )
+      .then((results) => this.settle(batch, results, started));
     return { confirmed, settled };
-  }
-
-  private async publishOne(message: RelayMessage): Promise<PublishOutcome> {
-    try {
-      const [outcome] = await this.publisher.publish([message]);
-      return outcome ?? { ok: false, reason: 'connection', detail: 'the publisher gave no outcome' };
-    } catch (error) {
-      return {
-        ok: false,
-        reason: 'connection',
-        detail: error instanceof Error ? error.message : String(error),
-      };
-    }
   }
 
   private async settle(
     batch: ClaimedBatch,
-    outcomes: ReadonlyMap<string, PublishOutcome>,
+    outcomes: readonly PublishOutcome[],
     started: number,
   ): Promise<void> {
     const now = this.clock.now();
@@ -193,13 +151,15 @@ export class RelayOutbox {
     const failed: DeliveryFailure[] = [];
     const failures = new Map<PublishFailureReason, { count: number; detail: string }>();
     let outage = false;
-    for (const message of batch.messages) {
-      // No outcome: a row behind its chain's failure, never published; it stays as it was.
-      const outcome = outcomes.get(message.seq);
-      if (outcome === undefined) continue;
+    batch.messages.forEach((message, i) => {
+      const outcome = outcomes[i] ?? {
+        ok: false as const,
+        reason: 'connection' as const,
+        detail: 'the publisher gave no outcome',
+      };
       if (outcome.ok) {
         delivered.push(message.seq);
-        continue;
+        return;
       }
       const brokerOutage = isBrokerOutage(outcome.reason);
       outage ||= brokerOutage;
@@ -213,7 +173,7 @@ export class RelayOutbox {
       });
       const seen = failures.get(outcome.reason);
       failures.set(outcome.reason, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail });
-    }
+    });
     if (outage) this.outageStreak++;
     else if (delivered.length > 0) this.outageStreak = 0;
 
