@@ -184,6 +184,31 @@ describe('RelayOutbox', () => {
     expectEntityOrder(store, publisher.confirmed);
   });
 
+  it('chains: a claim’s chain heads go out in one publish call, so one message per entity costs what it did without chains', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 10; i++) store.add(message(`u${i}`, i));
+    store.add(message('u0', 10));
+    store.add(message('u0', 11));
+    const publisher = new InMemoryMessagePublisher();
+    const calls: string[][] = [];
+    const inner = publisher.publish.bind(publisher);
+    publisher.publish = (messages) => {
+      calls.push(messages.map((m) => m.eksternIdentifier));
+      return inner(messages);
+    };
+    const stop = new AbortController();
+    const running = relay(store, publisher, { ...SETTINGS, chainLength: 128, claimMaxRows: 4000 }).execute(
+      stop.signal,
+    );
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    // Ten heads in one call, then u0's two chain rows one by one.
+    expect(calls.map((c) => c.length)).to.deep.equal([10, 1, 1]);
+    expect(calls[1]).to.deep.equal(['u0']);
+    expect(calls[2]).to.deep.equal(['u0']);
+  });
+
   it('an unroutable message stays pending until it can be routed', async () => {
     const store = new InMemoryRelayStore();
     const m = store.add(message('a', 1));
@@ -275,12 +300,13 @@ describe('RelayOutbox', () => {
     const publisher = new InMemoryMessagePublisher();
     const inner = publisher.publish.bind(publisher);
     publisher.publish = async (messages) => {
-      maxAwaiting = Math.max(maxAwaiting, ++awaiting);
+      awaiting += messages.length;
+      maxAwaiting = Math.max(maxAwaiting, awaiting);
       await new Promise((r) => setTimeout(r, 5));
       try {
         return await inner(messages);
       } finally {
-        awaiting--;
+        awaiting -= messages.length;
       }
     };
     const stop = new AbortController();
@@ -295,7 +321,7 @@ describe('RelayOutbox', () => {
     await until(() => store.rows.every((r) => r.status === 'delivered'));
     stop.abort();
     await running;
-    // One publish call per message (chains publish each row once the one before it is confirmed).
+    // Messages awaiting confirms (a claim's chain heads go out in one publish call).
     expect(maxAwaiting).to.equal(SETTINGS.batchSize * SETTINGS.maxInFlightBatches);
     expect(maxOpen).to.be.above(SETTINGS.maxInFlightBatches);
     expect(maxOpen).to.be.at.most(2 * SETTINGS.maxInFlightBatches);
