@@ -5,9 +5,12 @@
  *  2. end-to-end latency, HTTP 200 → consumer receipt, at a steady 500 requests/s, with the
  *     NOTIFY wake-up and with polling only, plus intake throughput with and without the NOTIFY;
  *  3. the claim query's time with 10 000 vs 1 000 000 pending rows.
- * Environment: BENCH_DRAIN_ROWS, BENCH_LATENCY_SECONDS, BENCH_CLAIM_BIG_ROWS, BENCH_SKIP (comma list
- * of 1,2,3). Prints figures only; asserts nothing.
+ *  3b. an empty claim's time with 100 000 pending rows whose 1 000 entities all have a message in flight.
+ * Environment: BENCH_DRAINS (rows×entities list), BENCH_RELAY=process, RELAY_CHAIN_LENGTH,
+ * RELAY_CLAIM_MAX_ROWS, BENCH_LATENCY_SECONDS, BENCH_CLAIM_BIG_ROWS, BENCH_SKIP (comma list of
+ * 1,2,3,3b). Prints figures only; asserts nothing.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
@@ -51,12 +54,64 @@ async function freshQueue(exchange: string, queue: string): Promise<void> {
   });
 }
 
+/** Every row of the outbox as the relay would publish it, in seq order (for the raw publisher). */
 async function pendingMessages(database: TestDatabase): Promise<RelayMessage[]> {
-  const store = new KyselyRelayStore(database.db);
-  const batch = await store.claim(10_000_000);
-  const messages = [...batch.messages];
-  await batch.release();
-  return messages;
+  const { rows } = await sql<{
+    seq: string;
+    message_id: string;
+    request_id: string;
+    ekstern_identifier: string;
+    received_at: Date;
+    exchange: string;
+    routing_key: string;
+    body: string;
+  }>`
+    select seq, message_id, request_id, ekstern_identifier, received_at, exchange, routing_key,
+           payload::text as body
+      from outbox order by seq`.execute(database.db);
+  return rows.map((r) => ({
+    seq: r.seq,
+    messageId: r.message_id,
+    requestId: r.request_id,
+    kind: 'Ordningsnotifikation',
+    eksternIdentifier: r.ekstern_identifier,
+    jobCenterKode: '10101',
+    aendringstype: 'Opdatering',
+    receivedAt: r.received_at,
+    exchange: r.exchange,
+    routingKey: r.routing_key,
+    body: r.body,
+    attempts: 0,
+  }));
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN if it is gone. */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU seconds used so far by every PostgreSQL server process on this machine (all databases: the
+ * server is shared, so other engineers' tests count too).
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      total += cpuSecondsOf(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Raw amqplib: one confirm channel, a sliding window of `window` unconfirmed publishes. */
@@ -114,25 +169,37 @@ async function rawPublish(
 
 export interface DrainFigures {
   rows: number;
+  entities: number;
   rawMessagesPerSecond: number;
+  /** Raw publishing that waits for every confirm (window 1), measured only for one-entity bursts. */
+  rawWindow1MessagesPerSecond: number;
   relayMessagesPerSecond: number;
   ratio: number;
   /** Peak RSS of the relay process (only when it ran as `wsb-gateway relay`), bytes. */
   relayPeakRssBytes: number;
+  /** CPU seconds of the relay (process, or this whole process when in-process) during the drain. */
+  relayCpuSeconds: number;
+  /** CPU seconds of every PostgreSQL process on the machine during the drain. */
+  postgresCpuSeconds: number;
+  drainSeconds: number;
 }
 
 /**
- * Drains `rows` pending ~1 KB rows with the relay and publishes the same messages with raw
- * amqplib (before and after, averaged), same window. `relay: 'process'` runs `wsb-gateway relay`
- * as its own process (timed from its "connected" log line, so start-up is not counted) and reads
- * its peak RSS; `'in-process'` runs the relay in this process.
+ * Drains `rows` pending ~1 KB rows spread over `entities` entities (row i belongs to entity
+ * i mod entities) with the relay, and publishes the same messages with raw amqplib (before and
+ * after, averaged), same window. `relay: 'process'` runs `wsb-gateway relay` as its own process
+ * (timed from its "connected" log line, so start-up is not counted) and reads its peak RSS and
+ * CPU; `'in-process'` runs the relay in this process. `env` adds relay settings (process only).
  */
 export async function measureDrain(
   rows: number,
   relay: 'in-process' | 'process' = 'in-process',
+  entities = rows / 10,
+  env: Record<string, string> = {},
 ): Promise<DrainFigures> {
-  const entities = rows / 10;
-  log(`\n== 1. backlog drain: ${rows} pending rows (~1 KB payload, ${entities} entities) → one quorum queue`);
+  log(
+    `\n== 1. backlog drain: ${rows} pending rows (~1 KB payload, ${entities} entities × ${rows / entities}) → one quorum queue ${JSON.stringify(env)}`,
+  );
   const exchange = uniqueName('wsb.bench.drain');
   const queue = uniqueName('wsb.bench.drain.q');
   const database = await createTestDatabase('wsb_bench_drain');
@@ -144,7 +211,7 @@ export async function measureDrain(
       payloadBytes: 1024,
       prefix: 'drain',
     });
-    await sql`analyze outbox`.execute(database.db);
+    await sql`vacuum analyze outbox`.execute(database.db);
     const messages = await pendingMessages(database);
     log(
       `   body size ${Buffer.byteLength(messages[0]!.body)} bytes; window ${WINDOW} (batch ${BATCH} × ${IN_FLIGHT} in flight)`,
@@ -153,6 +220,12 @@ export async function measureDrain(
     await freshQueue(exchange, queue);
     const rawBefore = await rawPublish(exchange, messages, WINDOW);
     log(`   raw amqplib confirm channel:  ${rawBefore.toFixed(0)} msg/s`);
+    let rawWindow1 = NaN;
+    if (entities === 1) {
+      await freshQueue(exchange, queue);
+      rawWindow1 = await rawPublish(exchange, messages, 1);
+      log(`   raw amqplib, window 1 (wait for every confirm): ${rawWindow1.toFixed(0)} msg/s`);
+    }
 
     await freshQueue(exchange, queue);
     // The end is the relay's own report of committed deliveries: polling `count(*) … pending`
@@ -160,6 +233,9 @@ export async function measureDrain(
     // the relay for the same two cores. The count is checked once afterwards.
     let ours: number;
     let relayPeakRssBytes = NaN;
+    let relayCpu = NaN;
+    let pgCpu = NaN;
+    let seconds = NaN;
     if (relay === 'process') {
       // The relay process reports each committed batch in a debug log line `delivered {count}`.
       const child = startGateway(['relay'], {
@@ -172,14 +248,20 @@ export async function measureDrain(
         REDACTION_INTERVAL_SECONDS: '0',
         RELAY_BATCH_SIZE: String(BATCH),
         RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
+        ...env,
       });
       try {
         await child.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
         const started = performance.now();
+        const cpuBefore = cpuSecondsOf(child.child.pid);
+        const pgBefore = postgresCpuSeconds();
         const deliveredSoFar = () =>
           child.logLines.reduce((sum, l) => sum + (l.msg === 'delivered' ? Number(l.count) : 0), 0);
         while (deliveredSoFar() < rows) await new Promise((res) => setTimeout(res, 20));
-        ours = rows / ((performance.now() - started) / 1000);
+        seconds = (performance.now() - started) / 1000;
+        relayCpu = cpuSecondsOf(child.child.pid) - cpuBefore;
+        pgCpu = postgresCpuSeconds() - pgBefore;
+        ours = rows / seconds;
         relayPeakRssBytes = peakRssOf(child.child.pid);
       } finally {
         await child.stop();
@@ -189,11 +271,18 @@ export async function measureDrain(
       let drained!: () => void;
       const done = new Promise<void>((resolve) => (drained = resolve));
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const pgBefore = postgresCpuSeconds();
       const running = await startRelayInProcess({
         db: database.db,
         exchange,
         queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
-        settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT },
+        settings: {
+          batchSize: BATCH,
+          maxInFlightBatches: IN_FLIGHT,
+          chainLength: Number(env.RELAY_CHAIN_LENGTH ?? 128),
+          claimMaxRows: Number(env.RELAY_CLAIM_MAX_ROWS ?? 4000),
+        },
         observer: {
           ...silentRelayObserver,
           delivered: (count) => {
@@ -203,7 +292,11 @@ export async function measureDrain(
         },
       });
       await done;
-      ours = rows / ((performance.now() - started) / 1000);
+      seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      relayCpu = (cpu.user + cpu.system) / 1e6;
+      pgCpu = postgresCpuSeconds() - pgBefore;
+      ours = rows / seconds;
       await running.stop();
     }
     const { rows: left } = await sql<{
@@ -211,7 +304,7 @@ export async function measureDrain(
     }>`select count(*) as n from outbox where status <> 'delivered'`.execute(database.db);
     if (Number(left[0]?.n) !== 0) throw new Error(`${left[0]?.n} rows left undelivered`);
     log(
-      `   relay${relay === 'process' ? ' process' : ''} (claim → publish → confirm → mark delivered): ${ours.toFixed(0)} msg/s`,
+      `   relay${relay === 'process' ? ' process' : ''} (claim → publish → confirm → mark delivered): ${ours.toFixed(0)} msg/s in ${seconds.toFixed(1)} s; CPU relay ${relayCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s; peak RSS ${(relayPeakRssBytes / 1048576).toFixed(0)} MB`,
     );
 
     await freshQueue(exchange, queue);
@@ -219,14 +312,19 @@ export async function measureDrain(
     log(`   raw amqplib again:            ${rawAfter.toFixed(0)} msg/s`);
     const raw = (rawBefore + rawAfter) / 2;
     log(
-      `   RESULT drain: relay ${ours.toFixed(0)} msg/s vs raw ${raw.toFixed(0)} msg/s = ${(ours / raw).toFixed(2)}× (target ≥ 0.6×)`,
+      `   RESULT drain ${entities} entities × ${rows / entities}: relay ${ours.toFixed(0)} msg/s vs raw ${raw.toFixed(0)} msg/s = ${(ours / raw).toFixed(2)}×${entities === 1 ? `; vs raw window 1 ${rawWindow1.toFixed(0)} msg/s = ${(ours / rawWindow1).toFixed(2)}×` : ''}`,
     );
     return {
       rows,
+      entities,
       rawMessagesPerSecond: raw,
+      rawWindow1MessagesPerSecond: rawWindow1,
       relayMessagesPerSecond: ours,
       ratio: ours / raw,
       relayPeakRssBytes,
+      relayCpuSeconds: relayCpu,
+      postgresCpuSeconds: pgCpu,
+      drainSeconds: seconds,
     };
   } finally {
     await deleteTopology(exchange, [queue]);
@@ -451,9 +549,91 @@ async function benchClaim(): Promise<void> {
   );
 }
 
+/**
+ * The issue's drain workloads, `rows×entities` comma-separated in BENCH_DRAINS: uniform (one row
+ * per entity), after an outage (1 000 entities × 50) and one entity's burst.
+ */
+export function drainWorkloads(): Array<{ rows: number; entities: number }> {
+  return (process.env.BENCH_DRAINS ?? '100000x100000,50000x1000,5000x1').split(',').map((w) => {
+    const [rows, entities] = w.split('x').map(Number);
+    return { rows: rows ?? 0, entities: entities ?? 1 };
+  });
+}
+
+/** Relay settings from the bench's environment (e.g. RELAY_CHAIN_LENGTH=1 for the relay without chains). */
+export function relayEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['RELAY_CHAIN_LENGTH', 'RELAY_CLAIM_MAX_ROWS']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * An empty claim's cost: `pending` rows over `entities` entities, every entity's oldest row held
+ * by an open claim (its message in flight), so nothing is eligible. Timed from the relay that
+ * holds them and from a second relay.
+ */
+export async function measureEmptyClaim(
+  pending = 100_000,
+  entities = 1_000,
+): Promise<{ ownMs: number; otherMs: number }> {
+  log(
+    `\n== 3b. empty claim: ${pending} pending rows over ${entities} entities, every entity's head in flight, median of 25`,
+  );
+  const database = await createTestDatabase('wsb_bench_empty_claim');
+  try {
+    await insertPendingRows(database.db, {
+      count: pending,
+      entities,
+      exchange: 'bench',
+      payloadBytes: 300,
+      prefix: 'empty',
+    });
+    await sql`vacuum analyze outbox`.execute(database.db);
+    const own = new KyselyRelayStore(database.db);
+    const other = new KyselyRelayStore(database.db);
+    const held = await own.claim(entities);
+    if (held.messages.length !== entities) throw new Error(`held ${held.messages.length}`);
+    const time = async (store: KyselyRelayStore) => {
+      const times: number[] = [];
+      for (let i = 0; i < 25; i++) {
+        const started = performance.now();
+        const batch = await store.claim(BATCH, { perEntity: 128, rows: 4000 });
+        times.push(performance.now() - started);
+        if (batch.messages.length !== 0) throw new Error(`claimed ${batch.messages.length}`);
+        await batch.release();
+      }
+      return percentile(
+        times.sort((a, b) => a - b),
+        50,
+      );
+    };
+    const ownMs = await time(own);
+    const otherMs = await time(other);
+    await held.release();
+    log(
+      `   RESULT empty claim: ${ownMs.toFixed(2)} ms (the relay holding the heads), ${otherMs.toFixed(2)} ms (another relay) (target ≤ 2 ms)`,
+    );
+    return { ownMs, otherMs };
+  } finally {
+    await database.drop();
+  }
+}
+
 async function main(): Promise<void> {
   log(`relay benchmark — ${new Date().toISOString()} (shared, noisy machine: compare figures of one run)`);
-  if (!skip.has('1')) await measureDrain(Number(process.env.BENCH_DRAIN_ROWS ?? 100_000));
+  if (!skip.has('1')) {
+    for (const { rows, entities } of drainWorkloads()) {
+      await measureDrain(
+        rows,
+        process.env.BENCH_RELAY === 'process' ? 'process' : 'in-process',
+        entities,
+        relayEnv(),
+      );
+    }
+  }
   if (!skip.has('2')) {
     const idp = await TestIdentityProvider.create();
     log(`\n== 2. end-to-end latency, HTTP 200 → consumer receipt, 500 req/s (each request its own entity)`);
@@ -467,6 +647,7 @@ async function main(): Promise<void> {
     );
   }
   if (!skip.has('3')) await benchClaim();
+  if (!skip.has('3b')) await measureEmptyClaim();
 }
 
 if (require.main === module) {

@@ -45,6 +45,8 @@ export interface Configuration {
 export interface RelayConfiguration {
   readonly batchSize: number;
   readonly inFlightBatches: number;
+  readonly chainLength: number;
+  readonly claimMaxRows: number;
   readonly idlePollMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
@@ -131,6 +133,8 @@ export function loadConfiguration(
     relay: {
       batchSize: read.integer('RELAY_BATCH_SIZE', 500, 1, 10_000),
       inFlightBatches: read.integer('RELAY_IN_FLIGHT_BATCHES', 6, 1, 50),
+      chainLength: read.integer('RELAY_CHAIN_LENGTH', 128, 1, 10_000),
+      claimMaxRows: read.integer('RELAY_CLAIM_MAX_ROWS', 4000, 1, 100_000),
       idlePollMs: read.integer('RELAY_IDLE_POLL_MS', 100, 1, 600_000),
       retryBaseMs: read.integer('RELAY_RETRY_BASE_MS', 1000, 1, 3_600_000),
       retryMaxMs: read.integer('RELAY_RETRY_MAX_MS', 60_000, 1, 86_400_000),

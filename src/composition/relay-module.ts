@@ -102,6 +102,8 @@ export function relayModule(logger: Logger): ContainerModule {
             {
               batchSize: config.relay.batchSize,
               maxInFlightBatches: config.relay.inFlightBatches,
+              chainLength: config.relay.chainLength,
+              claimMaxRows: config.relay.claimMaxRows,
               idlePollMs: config.relay.idlePollMs,
               retryBaseMs: config.relay.retryBaseMs,
               retryMaxMs: config.relay.retryMaxMs,
@@ -147,6 +149,7 @@ function startRelay(
       exchange: config.amqpExchange,
       batchSize: config.relay.batchSize,
       inFlight: config.relay.inFlightBatches,
+      chainLength: config.relay.chainLength,
     },
     'relay started',
   );

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { ClaimedBatch, DeliveryFailure, OutboxRelayStore } from '../../src/application/relay/ports';
+import type {
+  ChainLimits,
+  ClaimedBatch,
+  DeliveryFailure,
+  OutboxRelayStore,
+} from '../../src/application/relay/ports';
 
 export interface RelayRowState {
   readonly status: 'pending' | 'delivered' | 'parked';
@@ -49,8 +54,12 @@ export function describeRelayStoreContract(
   describe(`${name}: the relay store contract`, () => {
     let subject: RelayStoreSubject;
     const open: ClaimedBatch[] = [];
-    const claim = async (limit: number, store = subject.store): Promise<ClaimedBatch> => {
-      const batch = await store.claim(limit);
+    const claim = async (
+      limit: number,
+      store = subject.store,
+      chain?: ChainLimits,
+    ): Promise<ClaimedBatch> => {
+      const batch = await store.claim(limit, chain);
       open.push(batch);
       return batch;
     };
@@ -215,6 +224,70 @@ export function describeRelayStoreContract(
       const batch = await claim(10);
       expect(seqs(batch)).to.deep.equal([other]);
       await release(batch);
+    });
+
+    it('a chain claim holds each entity’s next undelivered rows, in seq order, behind its oldest', async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      const a1 = await subject.add(a);
+      const b1 = await subject.add(b);
+      const a2 = await subject.add(a);
+      const a3 = await subject.add(a);
+      const b2 = await subject.add(b);
+      const a4 = await subject.add(a);
+      const a5 = await subject.add(a);
+      const c1 = await subject.add(randomUUID());
+
+      const batch = await claim(10, subject.store, { perEntity: 3, rows: 100 });
+      expect(seqs(batch)).to.deep.equal([a1, a2, a3, b1, b2, c1]);
+      for (const store of [subject.store, subject.otherRelay]) {
+        const next = await claim(10, store, { perEntity: 3, rows: 100 });
+        expect(seqs(next), 'the rest of a is blocked by the claimed chain').to.deep.equal([]);
+        await release(next);
+      }
+      // The relay stopped a's chain after a2 (say a3 was nacked, or never published): a3 leads next.
+      await settle(
+        batch,
+        [a1, a2, b1, b2, c1],
+        [failure(a3, { nextAttemptAt: new Date(Date.now() - 1000) })],
+      );
+      const next = await claim(10, subject.otherRelay, { perEntity: 3, rows: 100 });
+      expect(seqs(next)).to.deep.equal([a3, a4, a5]);
+      expect(next.messages[0]?.attempts).to.equal(1);
+      await release(next);
+    });
+
+    it('a chain ends before a parked row, and unpublished rows of a settled chain stay pending in order', async () => {
+      const a = randomUUID();
+      const a1 = await subject.add(a);
+      const a2 = await subject.add(a);
+      const a3 = await subject.add(a);
+      const a4 = await subject.add(a);
+      await subject.park(a3);
+      const batch = await claim(10, subject.store, { perEntity: 10, rows: 100 });
+      expect(seqs(batch)).to.deep.equal([a1, a2]);
+      await settle(batch, [a1]);
+      const before = await subject.state(a2);
+      expect(before).to.include({ status: 'pending', attempts: 0 });
+      const next = await claim(10, subject.otherRelay, { perEntity: 10, rows: 100 });
+      expect(seqs(next)).to.deep.equal([a2]);
+      await settle(next, [a2]);
+      const blocked = await claim(10, subject.store, { perEntity: 10, rows: 100 });
+      expect(seqs(blocked), 'the parked row blocks a4').to.deep.equal([]);
+      await release(blocked);
+      expect((await subject.state(a4)).status).to.equal('pending');
+    });
+
+    it('a chain claim shares its rows between its entities, each keeping at least its oldest row', async () => {
+      const entities = [randomUUID(), randomUUID(), randomUUID()];
+      const rows: string[][] = [[], [], []];
+      for (let i = 0; i < 4; i++)
+        for (const [k, e] of entities.entries()) rows[k]?.push(await subject.add(e));
+      const batch = await claim(10, subject.store, { perEntity: 4, rows: 6 });
+      expect(seqs(batch)).to.deep.equal(rows.flatMap((r) => r.slice(0, 2)));
+      await release(batch);
+      const tight = await claim(10, subject.store, { perEntity: 4, rows: 2 });
+      expect(seqs(tight)).to.deep.equal(rows.map((r) => r[0]));
+      await release(tight);
     });
 
     it('a claim ends once: a second settle or release is refused', async () => {

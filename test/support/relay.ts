@@ -5,10 +5,12 @@ import pino from 'pino';
 import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publisher';
 import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
 import type { Database } from '../../src/adapters/postgres/database';
-import type { RelaySettings } from '../../src/application/relay/relay-outbox';
+import { RelayOutbox, type RelaySettings } from '../../src/application/relay/relay-outbox';
 import type { OpenTelemetryTracing } from '../../src/adapters/tracing/opentelemetry-tracing';
+import type { Clock } from '../../src/application/intake/ports';
 import {
   type MessagePublisher,
+  type OutboxRelayStore,
   type OutboxWakeUp,
   type RelayObserver,
   silentRelayObserver,
@@ -29,6 +31,8 @@ export const FAST_RELAY: RelaySettings = {
   idlePollMs: 10,
   retryBaseMs: 50,
   retryMaxMs: 300,
+  chainLength: 128,
+  claimMaxRows: 4000,
 };
 
 /**
@@ -45,6 +49,8 @@ export async function startRelayInProcess(options: {
   confirmTimeoutMs?: number;
   /** Spans for claims and publishes, as `relay` makes them with OTEL_EXPORTER_OTLP_ENDPOINT set. */
   tracing?: OpenTelemetryTracing;
+  /** Stands between the relay and the real publisher (e.g. to make the broker nack one message). */
+  wrapPublisher?: (publisher: MessagePublisher) => MessagePublisher;
 }): Promise<RunningRelay> {
   const settings = { ...FAST_RELAY, ...options.settings };
   const base = loadConfiguration(
@@ -68,6 +74,8 @@ export async function startRelayInProcess(options: {
       idlePollMs: settings.idlePollMs,
       retryBaseMs: settings.retryBaseMs,
       retryMaxMs: settings.retryMaxMs,
+      chainLength: settings.chainLength ?? base.relay.chainLength,
+      claimMaxRows: settings.claimMaxRows ?? base.relay.claimMaxRows,
       confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
       reconnectBaseMs: 100,
       reconnectMaxMs: 1000,
@@ -82,6 +90,27 @@ export async function startRelayInProcess(options: {
   });
   container.rebind(TOKENS.RelayObserver).toConstantValue(options.observer ?? silentRelayObserver);
   container.rebind(TOKENS.Tracing).toConstantValue({ exporter: options.tracing });
+  const wrap = options.wrapPublisher;
+  if (wrap !== undefined)
+    container
+      .rebind(TOKENS.RelayOutbox)
+      .toResolvedValue(
+        (
+          store: OutboxRelayStore,
+          publisher: MessagePublisher,
+          wakeUpPort: OutboxWakeUp,
+          clock: Clock,
+          observer: RelayObserver,
+        ) => new RelayOutbox(store, wrap(publisher), wakeUpPort, clock, observer, settings),
+        [
+          TOKENS.OutboxRelayStore,
+          TOKENS.MessagePublisher,
+          TOKENS.OutboxWakeUp,
+          TOKENS.Clock,
+          TOKENS.RelayObserver,
+        ],
+      )
+      .inSingletonScope();
   const publisher = await container.getAsync(TOKENS.MessagePublisher);
   await container.getAsync(TOKENS.RelayService);
   return { publisher, stop: () => closeContainer(container) };

@@ -1,5 +1,6 @@
 import { type ControlledTransaction, type Kysely, sql } from 'kysely';
 import type {
+  ChainLimits,
   ClaimedBatch,
   DeliveryFailure,
   OutboxBacklog,
@@ -11,6 +12,7 @@ import type { Database } from './database';
 
 interface ClaimedRow {
   seq: string;
+  has_more?: boolean;
   message_id: string;
   request_id: string;
   message_type: string;
@@ -52,17 +54,17 @@ interface ClaimedRow {
  */
 export class KyselyRelayStore implements OutboxRelayStore {
   /**
-   * Seqs held by this store's open claims. A claim's index walk starts at the oldest due rows,
-   * which are mostly this relay's own batches in flight; excluding them by seq lets the walk pass
-   * them without probing their entity and trying (and skipping) their row locks. Only an
-   * optimisation: SKIP LOCKED would skip them anyway, and the NOT EXISTS still sees them as
-   * undelivered, so they block their entities' later rows exactly as before.
+   * Seqs held by this store's open claims (chains included). A claim's index walk starts at the
+   * oldest due rows, which are mostly this relay's own batches in flight; excluding them by seq
+   * lets the walk pass them without probing their entity and trying (and skipping) their row
+   * locks. Only an optimisation: SKIP LOCKED would skip them anyway, and the NOT EXISTS still sees
+   * them as undelivered, so they block their entities' later rows exactly as before.
    */
   private readonly held = new Set<string>();
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  async claim(limit: number): Promise<ClaimedBatch> {
+  async claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
     const trx = await this.db.startTransaction().execute();
     let messages: RelayMessage[];
     try {
@@ -71,11 +73,19 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // wait for its WAL flush.
       await sql`set local synchronous_commit = off`.execute(trx);
       // Due pending rows in the order of outbox_pending_due (next_attempt_at, seq); rows waiting
-      // out a backoff are not even visited.
+      // out a backoff are not even visited. With chains, has_more says whether the entity has an
+      // undelivered row behind this one (one probe of outbox_entity_seq, like the NOT EXISTS).
       const result = await sql<ClaimedRow>`
         select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
                o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-               o.payload::text as body, o.attempts, o.traceparent, o.tracestate
+               o.payload::text as body, o.attempts, o.traceparent, o.tracestate,
+               ${
+                 chain === undefined
+                   ? sql`false`
+                   : sql`exists (select 1 from outbox nxt
+                        where nxt.ekstern_identifier = o.ekstern_identifier and nxt.seq > o.seq
+                          and nxt.status <> 'delivered')`
+               } as has_more
           from outbox o
          where o.status = 'pending'
            and o.next_attempt_at <= now()
@@ -89,6 +99,15 @@ export class KyselyRelayStore implements OutboxRelayStore {
          limit ${limit}
            for update of o skip locked`.execute(trx);
       messages = result.rows.map(toRelayMessage);
+      // Only entities with a row behind their head are worth the chain query (none, when every
+      // entity has one message waiting: the uniform drain pays no extra round trip).
+      const withMore = new Set(result.rows.filter((r) => r.has_more).map((r) => r.seq));
+      const perEntity =
+        chain === undefined || messages.length === 0
+          ? 1
+          : Math.min(chain.perEntity, Math.max(1, Math.floor(chain.rows / messages.length)));
+      if (perEntity > 1 && withMore.size > 0)
+        messages = await this.extendChains(trx, messages, withMore, perEntity - 1);
     } catch (error) {
       await trx
         .rollback()
@@ -104,6 +123,47 @@ export class KyselyRelayStore implements OutboxRelayStore {
     return new PostgresClaim(trx, messages, () => {
       for (const m of messages) this.held.delete(m.seq);
     });
+  }
+
+  /**
+   * Locks and reads, for each claimed head, up to `more` of its entity's next undelivered rows,
+   * and keeps the run of them that is pending, due and was not held by another claim: the first
+   * row that is parked, backed off or locked ends its entity's chain (the rows after it stay for
+   * a later claim, in order). The claimed head already blocks every later row of its entity in
+   * every other claim, so these rows are this claim's to take; the lock only keeps operators'
+   * commands off them until the claim ends.
+   */
+  private async extendChains(
+    trx: ControlledTransaction<Database>,
+    heads: readonly RelayMessage[],
+    withMore: ReadonlySet<string>,
+    more: number,
+  ): Promise<RelayMessage[]> {
+    const extend = heads.filter((m) => withMore.has(m.seq));
+    const result = await sql<ClaimedRow & { head: string; position: string }>`
+      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+             o.payload::text as body, o.attempts, o.traceparent, o.tracestate, h.seq as head, n.position
+        from unnest(${extend.map((m) => m.eksternIdentifier)}::uuid[], ${extend.map((m) => m.seq)}::bigint[])
+               as h(entity, seq)
+        cross join lateral (
+              select x.seq, row_number() over (order by x.seq) as position
+                from outbox x
+               where x.ekstern_identifier = h.entity and x.seq > h.seq and x.status <> 'delivered'
+               order by x.seq
+               limit ${more}) n
+        join outbox o on o.seq = n.seq
+       where o.status = 'pending' and o.next_attempt_at <= now()
+       order by h.seq, n.position
+         for update of o skip locked`.execute(trx);
+    const chains = new Map<string, RelayMessage[]>();
+    for (const row of result.rows) {
+      let chain = chains.get(row.head);
+      if (chain === undefined) chains.set(row.head, (chain = []));
+      // A gap in the positions is a row that is not pending, not due or locked: the chain ends.
+      if (Number(row.position) === chain.length + 1) chain.push(toRelayMessage(row));
+    }
+    return heads.flatMap((head) => [head, ...(chains.get(head.seq) ?? [])]);
   }
 
   async backlog(): Promise<OutboxBacklog> {

@@ -77,13 +77,26 @@ export interface OutboxBacklog {
   readonly oldestPendingAgeMs: number;
 }
 
+/** How far a claim extends each entity beyond its oldest undelivered row. */
+export interface ChainLimits {
+  /** Rows of one entity per claim, its oldest undelivered row included (1 = that row only). */
+  readonly perEntity: number;
+  /** Rows per claim in all; each entity gets at least its oldest undelivered row. */
+  readonly rows: number;
+}
+
 /** The outbox as the relay sees it. */
 export interface OutboxRelayStore {
   /**
-   * Claims up to `limit` due pending rows, oldest first, each the oldest undelivered row of its
-   * entity (`ekstern_identifier`). Resolves with an empty batch when nothing is eligible.
+   * Claims the oldest undelivered row of up to `limit` entities (`ekstern_identifier`) whose
+   * oldest undelivered row is pending and due, oldest first. With `chain`, each entity's claim
+   * goes on with its next undelivered rows, in seq order, as long as they are pending, due and
+   * not held by another claim (at most `chain.perEntity` rows of one entity, and about
+   * `chain.rows` in all). A claim so holds, per entity, a run of consecutive undelivered rows
+   * starting at the oldest. `messages` lists each entity's rows together, in seq order.
+   * Resolves with an empty batch when nothing is eligible.
    */
-  claim(limit: number): Promise<ClaimedBatch>;
+  claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch>;
   backlog(): Promise<OutboxBacklog>;
 }
 

@@ -8,14 +8,22 @@ import {
   type OutboxWakeUp,
   type PublishFailureReason,
   type PublishOutcome,
+  type RelayMessage,
   type RelayObserver,
 } from './ports';
 import { abortableSleep } from '../abortable-sleep';
 import { retryDelayMs } from '../backoff';
 
 export interface RelaySettings {
-  /** Rows claimed (and published) per batch. */
+  /** Entities claimed per batch (each with its oldest undelivered row, and maybe a chain). */
   readonly batchSize: number;
+  /**
+   * Rows of one entity a claim may hold and publish one after another, each as soon as the
+   * previous one is confirmed (1 = one message per entity per claim).
+   */
+  readonly chainLength?: number;
+  /** Rows per claim in all, chains included. */
+  readonly claimMaxRows?: number;
   /**
    * Batches in flight at once: while one waits for its confirms the next is claimed and
    * published, so the broker always has a window of up to batchSize × this many publishes.
@@ -85,7 +93,7 @@ export class RelayOutbox {
         publishing.add(confirming);
         open.add(settling);
       }
-      if (batch.messages.length < this.settings.batchSize) {
+      if (new Set(batch.messages.map((m) => m.eksternIdentifier)).size < this.settings.batchSize) {
         // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
         // the next rows of its entities eligible.
         await this.waitForWork(open, signal);
@@ -96,7 +104,16 @@ export class RelayOutbox {
 
   private async claim(signal: AbortSignal): Promise<ClaimedBatch | undefined> {
     try {
-      const batch = await this.store.claim(this.settings.batchSize);
+      const chainLength = this.settings.chainLength ?? 1;
+      const batch = await this.store.claim(
+        this.settings.batchSize,
+        chainLength > 1
+          ? {
+              perEntity: chainLength,
+              rows: this.settings.claimMaxRows ?? this.settings.batchSize * chainLength,
+            }
+          : undefined,
+      );
       this.storeFailureStreak = 0;
       return batch;
     } catch (error) {
@@ -120,28 +137,71 @@ export class RelayOutbox {
   }
 
   /**
-   * Publishes the batch and records the outcomes. `confirmed` resolves once every message has an
-   * outcome from the broker, `settled` once the claim has ended; neither rejects.
+   * Publishes the batch and records the outcomes. `confirmed` resolves once every message that was
+   * published has an outcome from the broker, `settled` once the claim has ended; neither rejects.
+   *
+   * Each entity's rows form a chain: its first row goes out at once, beside every other entity's
+   * first row; each later row goes out only once the row before it is confirmed, on the same
+   * channel, without a database round trip. The first row that is not confirmed (nack, return,
+   * timeout, lost connection) ends its chain: the rows after it are not published and stay pending,
+   * unchanged, when the claim ends, so no row of an entity is ever published before every earlier
+   * one is confirmed.
    */
   private relay(batch: ClaimedBatch): { confirmed: Promise<void>; settled: Promise<void> } {
     const started = this.clock.now().getTime();
-    const outcomes = this.publisher.publish(batch.messages);
-    const confirmed = outcomes.then(
-      () => undefined,
-      () => undefined,
-    );
-    const settled = outcomes
-      .then(
-        (results) => results,
-        (): PublishOutcome[] => [],
-      )
-      .then((results) => this.settle(batch, results, started));
+    const chains = new Map<string, RelayMessage[]>();
+    for (const message of batch.messages) {
+      const chain = chains.get(message.eksternIdentifier);
+      if (chain === undefined) chains.set(message.eksternIdentifier, [message]);
+      else chain.push(message);
+    }
+    const outcomes = new Map<string, PublishOutcome>();
+    // Every chain's first row goes out in one publish call, as a batch without chains would; a
+    // chain's later rows follow one by one, each once the row before it is confirmed.
+    const heads = [...chains.values()].map((chain) => chain[0] as RelayMessage);
+    const continueChain = async (chain: readonly RelayMessage[]): Promise<void> => {
+      for (const message of chain.slice(1)) {
+        const outcome = await this.publishOne(message);
+        outcomes.set(message.seq, outcome);
+        if (!outcome.ok) return;
+      }
+    };
+    const confirmed = this.publishHeads(heads)
+      .then((results) => {
+        heads.forEach((head, i) => outcomes.set(head.seq, results[i] ?? NO_OUTCOME));
+        return Promise.all(
+          [...chains.values()].map((chain) =>
+            outcomes.get((chain[0] as RelayMessage).seq)?.ok === true ? continueChain(chain) : undefined,
+          ),
+        );
+      })
+      .then(() => undefined);
+    const settled = confirmed.then(() => this.settle(batch, outcomes, started));
     return { confirmed, settled };
+  }
+
+  private async publishOne(message: RelayMessage): Promise<PublishOutcome> {
+    const [outcome] = await this.publishHeads([message]);
+    return outcome ?? NO_OUTCOME;
+  }
+
+  /** Publishes the messages in one call; resolves with one outcome per message, never rejects. */
+  private async publishHeads(messages: readonly RelayMessage[]): Promise<readonly PublishOutcome[]> {
+    try {
+      return await this.publisher.publish(messages);
+    } catch (error) {
+      const outcome: PublishOutcome = {
+        ok: false,
+        reason: 'connection',
+        detail: error instanceof Error ? error.message : String(error),
+      };
+      return messages.map(() => outcome);
+    }
   }
 
   private async settle(
     batch: ClaimedBatch,
-    outcomes: readonly PublishOutcome[],
+    outcomes: ReadonlyMap<string, PublishOutcome>,
     started: number,
   ): Promise<void> {
     const now = this.clock.now();
@@ -151,15 +211,13 @@ export class RelayOutbox {
     const failed: DeliveryFailure[] = [];
     const failures = new Map<PublishFailureReason, { count: number; detail: string }>();
     let outage = false;
-    batch.messages.forEach((message, i) => {
-      const outcome = outcomes[i] ?? {
-        ok: false as const,
-        reason: 'connection' as const,
-        detail: 'the publisher gave no outcome',
-      };
+    for (const message of batch.messages) {
+      // No outcome: a row behind its chain's failure, never published; it stays as it was.
+      const outcome = outcomes.get(message.seq);
+      if (outcome === undefined) continue;
       if (outcome.ok) {
         delivered.push(message.seq);
-        return;
+        continue;
       }
       const brokerOutage = isBrokerOutage(outcome.reason);
       outage ||= brokerOutage;
@@ -173,7 +231,7 @@ export class RelayOutbox {
       });
       const seen = failures.get(outcome.reason);
       failures.set(outcome.reason, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail });
-    });
+    }
     if (outage) this.outageStreak++;
     else if (delivered.length > 0) this.outageStreak = 0;
 
@@ -201,3 +259,9 @@ export class RelayOutbox {
     return retryDelayMs(n, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random);
   }
 }
+
+const NO_OUTCOME: PublishOutcome = {
+  ok: false,
+  reason: 'connection',
+  detail: 'the publisher gave no outcome',
+};

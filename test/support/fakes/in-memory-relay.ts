@@ -1,4 +1,5 @@
 import type {
+  ChainLimits,
   ClaimedBatch,
   DeliveryFailure,
   MessagePublisher,
@@ -63,19 +64,40 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     return row;
   }
 
-  claim(limit: number): Promise<ClaimedBatch> {
+  claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
     const now = this.now().getTime();
-    const blocked = new Set<string>();
-    const claimed: InMemoryRelayRow[] = [];
+    const eligible = (row: InMemoryRelayRow) =>
+      row.status === 'pending' && !row.claimed && row.nextAttemptAt.getTime() <= now;
+    const oldest = new Map<string, InMemoryRelayRow>();
     for (const row of this.rows) {
       const entity = row.message.eksternIdentifier;
-      const eligible =
-        !blocked.has(entity) &&
-        row.status === 'pending' &&
-        !row.claimed &&
-        row.nextAttemptAt.getTime() <= now;
-      if (row.status !== 'delivered') blocked.add(entity);
-      if (eligible && claimed.length < limit) claimed.push(row);
+      if (row.status !== 'delivered' && !oldest.has(entity)) oldest.set(entity, row);
+    }
+    const heads = [...oldest.values()]
+      .filter(eligible)
+      .sort(
+        (a, b) =>
+          a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() ||
+          Number(a.message.seq) - Number(b.message.seq),
+      )
+      .slice(0, limit);
+    const perEntity =
+      chain === undefined || heads.length === 0
+        ? 1
+        : Math.min(chain.perEntity, Math.max(1, Math.floor(chain.rows / heads.length)));
+    const claimed: InMemoryRelayRow[] = [];
+    for (const head of heads) {
+      claimed.push(head);
+      const later = this.rows.filter(
+        (r) =>
+          r.message.eksternIdentifier === head.message.eksternIdentifier &&
+          r.status !== 'delivered' &&
+          Number(r.message.seq) > Number(head.message.seq),
+      );
+      for (const row of later.slice(0, perEntity - 1)) {
+        if (!eligible(row)) break;
+        claimed.push(row);
+      }
     }
     for (const row of claimed) row.claimed = true;
     let open = true;

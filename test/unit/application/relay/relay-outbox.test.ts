@@ -92,26 +92,29 @@ describe('RelayOutbox', () => {
     expect(retryDelayMs(50, 100, 10_000, () => 0)).to.equal(5_000);
   });
 
-  it('delivers every row, each entity in order, with three relays and random confirm delays', async () => {
-    const store = new InMemoryRelayStore();
-    for (let i = 0; i < 300; i++) store.add(message(`entity-${i % 7}`, i));
-    const publisher = new InMemoryMessagePublisher();
-    const confirmOrder: RelayMessage[] = [];
-    // Confirm latency differs per call, so batches of different relays settle out of order.
-    publisher.publish = async (messages) => {
-      publisher.published.push(...messages);
-      await new Promise((r) => setTimeout(r, random() * 5));
-      confirmOrder.push(...messages);
-      return messages.map(() => ({ ok: true }));
-    };
-    const stop = new AbortController();
-    const relays = [1, 2, 3].map(() => relay(store, publisher).execute(stop.signal));
-    await until(() => store.rows.every((r) => r.status === 'delivered'));
-    stop.abort();
-    await Promise.all(relays);
-    expectEntityOrder(store, confirmOrder);
-    expect(publisher.published).to.have.length(300);
-  });
+  for (const chainLength of [1, 16])
+    it(`delivers every row, each entity in order, with three relays and random confirm delays (chains of ${chainLength})`, async () => {
+      const store = new InMemoryRelayStore();
+      for (let i = 0; i < 300; i++) store.add(message(`entity-${i % 7}`, i));
+      const publisher = new InMemoryMessagePublisher();
+      const confirmOrder: RelayMessage[] = [];
+      // Confirm latency differs per call, so batches of different relays settle out of order.
+      publisher.publish = async (messages) => {
+        publisher.published.push(...messages);
+        await new Promise((r) => setTimeout(r, random() * 5));
+        confirmOrder.push(...messages);
+        return messages.map(() => ({ ok: true }));
+      };
+      const stop = new AbortController();
+      const relays = [1, 2, 3].map(() =>
+        relay(store, publisher, { ...SETTINGS, chainLength }).execute(stop.signal),
+      );
+      await until(() => store.rows.every((r) => r.status === 'delivered'));
+      stop.abort();
+      await Promise.all(relays);
+      expectEntityOrder(store, confirmOrder);
+      expect(publisher.published).to.have.length(300);
+    });
 
   it('a nacked message blocks only its own entity and is retried with backoff, counting attempts', async () => {
     const store = new InMemoryRelayStore();
@@ -133,6 +136,77 @@ describe('RelayOutbox', () => {
     stop.abort();
     await running;
     expectEntityOrder(store, publisher.confirmed);
+  });
+
+  it('chains: an entity’s next row goes out only after the previous one is confirmed; a nack mid-chain stops it', async () => {
+    const store = new InMemoryRelayStore();
+    const a = [1, 2, 3, 4, 5].map((n) => store.add(message('a', n)));
+    const b = [6, 7, 8].map((n) => store.add(message('b', n)));
+    const publisher = new InMemoryMessagePublisher();
+    const violations: string[] = [];
+    let refuse = true;
+    publisher.publish = async (messages) => {
+      for (const m of messages) {
+        const confirmed = new Set(publisher.confirmed.map((c) => c.seq));
+        for (const r of store.rows) {
+          const earlier =
+            r.message.eksternIdentifier === m.eksternIdentifier && Number(r.message.seq) < Number(m.seq);
+          if (earlier && !confirmed.has(r.message.seq)) violations.push(`${m.seq} before ${r.message.seq}`);
+        }
+        publisher.published.push(m);
+      }
+      await new Promise((r) => setTimeout(r, random() * 3));
+      return messages.map((m) => {
+        if (m.seq === a[2]?.seq && refuse) {
+          refuse = false;
+          return { ok: false, reason: 'nack', detail: 'message nacked' };
+        }
+        publisher.confirmed.push(m);
+        return { ok: true };
+      });
+    };
+    const stop = new AbortController();
+    const running = relay(store, publisher, { ...SETTINGS, chainLength: 8, claimMaxRows: 100 }).execute(
+      stop.signal,
+    );
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    expect(violations).to.deep.equal([]);
+    const publishedA = publisher.published.filter((m) => m.eksternIdentifier === 'a').map((m) => m.seq);
+    const [s1, s2, s3, s4, s5] = a.map((m) => m.seq);
+    // a3 nacked once: a4 and a5 were not published before a3's retry was confirmed.
+    expect(publishedA).to.deep.equal([s1, s2, s3, s3, s4, s5]);
+    expect(store.row(a[2]?.seq ?? '').attempts).to.equal(1);
+    expect(publisher.published.filter((m) => m.eksternIdentifier === 'b').map((m) => m.seq)).to.deep.equal(
+      b.map((m) => m.seq),
+    );
+    expectEntityOrder(store, publisher.confirmed);
+  });
+
+  it('chains: a claim’s chain heads go out in one publish call, so one message per entity costs what it did without chains', async () => {
+    const store = new InMemoryRelayStore();
+    for (let i = 0; i < 10; i++) store.add(message(`u${i}`, i));
+    store.add(message('u0', 10));
+    store.add(message('u0', 11));
+    const publisher = new InMemoryMessagePublisher();
+    const calls: string[][] = [];
+    const inner = publisher.publish.bind(publisher);
+    publisher.publish = (messages) => {
+      calls.push(messages.map((m) => m.eksternIdentifier));
+      return inner(messages);
+    };
+    const stop = new AbortController();
+    const running = relay(store, publisher, { ...SETTINGS, chainLength: 128, claimMaxRows: 4000 }).execute(
+      stop.signal,
+    );
+    await until(() => store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    // Ten heads in one call, then u0's two chain rows one by one.
+    expect(calls.map((c) => c.length)).to.deep.equal([10, 1, 1]);
+    expect(calls[1]).to.deep.equal(['u0']);
+    expect(calls[2]).to.deep.equal(['u0']);
   });
 
   it('an unroutable message stays pending until it can be routed', async () => {
@@ -226,12 +300,13 @@ describe('RelayOutbox', () => {
     const publisher = new InMemoryMessagePublisher();
     const inner = publisher.publish.bind(publisher);
     publisher.publish = async (messages) => {
-      maxAwaiting = Math.max(maxAwaiting, ++awaiting);
+      awaiting += messages.length;
+      maxAwaiting = Math.max(maxAwaiting, awaiting);
       await new Promise((r) => setTimeout(r, 5));
       try {
         return await inner(messages);
       } finally {
-        awaiting--;
+        awaiting -= messages.length;
       }
     };
     const stop = new AbortController();
@@ -246,7 +321,8 @@ describe('RelayOutbox', () => {
     await until(() => store.rows.every((r) => r.status === 'delivered'));
     stop.abort();
     await running;
-    expect(maxAwaiting).to.equal(SETTINGS.maxInFlightBatches);
+    // Messages awaiting confirms (a claim's chain heads go out in one publish call).
+    expect(maxAwaiting).to.equal(SETTINGS.batchSize * SETTINGS.maxInFlightBatches);
     expect(maxOpen).to.be.above(SETTINGS.maxInFlightBatches);
     expect(maxOpen).to.be.at.most(2 * SETTINGS.maxInFlightBatches);
   });
