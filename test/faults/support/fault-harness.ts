@@ -413,14 +413,23 @@ export class Scenario {
     await writeFile(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
     const amqpUrls = engines.amqpUrls ?? [TEST_AMQP_URL];
     const scenario = new Scenario(database, idp, directory, amqpUrls);
-    scenario.token = await idp.token({ expiresIn: '2h' });
-    progress('token minted');
-    await withChannel(async (channel) => {
-      await channel.assertExchange(scenario.exchange, 'topic', { durable: true });
-      await channel.assertQueue(scenario.queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await channel.bindQueue(scenario.queue, scenario.exchange, '#');
-    }, amqpUrls[0]);
-    await scenario.consumer.start();
+    try {
+      scenario.token = await idp.token({ expiresIn: '2h' });
+      progress('token minted');
+      await withChannel(async (channel) => {
+        await channel.assertExchange(scenario.exchange, 'topic', { durable: true });
+        await channel.assertQueue(scenario.queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await channel.bindQueue(scenario.queue, scenario.exchange, '#');
+      }, amqpUrls[0]);
+      await scenario.consumer.start();
+    } catch (error) {
+      // A broker that is down at set-up left every scenario's database behind (no close() followed).
+      await scenario.consumer.stop().catch(() => undefined);
+      await deleteTopology(scenario.exchange, [scenario.queue], amqpUrls[0]).catch(() => undefined);
+      await database.drop().catch(() => undefined);
+      await rm(directory, { recursive: true, force: true });
+      throw error;
+    }
     progress(`scenario ${name}: consumer started`);
     return scenario;
   }
