@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { insertPendingRows } from '../test/support/outbox-rows';
 import { createTestDatabase } from '../test/support/postgres';
+import { runBench } from './run-bench';
 
 async function main(): Promise<void> {
   const database = await createTestDatabase('wsb_bench_claim_probe');
@@ -43,12 +44,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);

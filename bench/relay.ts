@@ -35,6 +35,7 @@ import { startGateway } from '../test/support/gateway-process';
 import { startRelayInProcess } from '../test/support/relay';
 import { peakRssOf } from './intake';
 import { TestIdentityProvider } from '../test/support/tokens';
+import { runBench } from './run-bench';
 
 const BATCH = 500;
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 6);
@@ -651,13 +652,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(
-        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(1);
-    },
-  );
+  runBench(main);
 }

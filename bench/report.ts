@@ -28,6 +28,7 @@ import {
   percentile,
   relayEnv,
 } from './relay';
+import { runBench } from './run-bench';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -166,12 +167,4 @@ async function main(): Promise<void> {
   log(`written: bench/report.md, bench/latency.svg (${minutes.toFixed(1)} minutes)`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runBench(main);
