@@ -25,10 +25,17 @@ export async function readinessSnapshot(
   checks: readonly ReadinessCheck[],
   timeoutMs = 2000,
 ): Promise<Record<string, boolean>> {
-  return Object.fromEntries(
-    await Promise.all(
-      checks.map(async ({ name, check }) => [name, (await runCheck(check, timeoutMs)) === 'ok'] as const),
-    ),
+  const outcomes = await runChecks(checks, timeoutMs);
+  return Object.fromEntries(outcomes.map(([name, outcome]) => [name, outcome === 'ok'] as const));
+}
+
+/** Every check at once, each bounded by `timeoutMs`: the readiness endpoint and the gauge alike. */
+function runChecks(
+  checks: readonly ReadinessCheck[],
+  timeoutMs: number,
+): Promise<Array<readonly [string, CheckOutcome]>> {
+  return Promise.all(
+    checks.map(async ({ name, check }) => [name, await runCheck(check, timeoutMs)] as const),
   );
 }
 
@@ -46,11 +53,7 @@ export function createAdminApp(options: AdminAppOptions): Koa {
   });
 
   router.get('/health/ready', async (ctx) => {
-    const outcomes = await Promise.all(
-      options.readinessChecks.map(
-        async ({ name, check }) => [name, await runCheck(check, timeoutMs)] as const,
-      ),
-    );
+    const outcomes = await runChecks(options.readinessChecks, timeoutMs);
     const checks = Object.fromEntries(outcomes);
     const ready = outcomes.every(([, outcome]) => outcome === 'ok');
     if (!ready) options.logger.warn({ checks }, 'not ready');
