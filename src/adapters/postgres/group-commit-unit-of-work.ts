@@ -85,6 +85,11 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
     private readonly commitHook: BatchCommitHook | undefined = undefined,
   ) {}
 
+  /** Units of work waiting for a batch to take them (none while fewer batches than allowed are open). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   run<T>(work: (repositories: TransactionalRepositories) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });

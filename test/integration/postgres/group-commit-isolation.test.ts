@@ -40,22 +40,40 @@ describe('group commit: one request the database refuses never fails the others 
   for (const concurrentBatches of [1, 2]) {
     it(`answers 99 × 200 and 1 × 500 with INTAKE_CONCURRENT_BATCHES=${concurrentBatches}, and loses no row`, async () => {
       const splits: number[] = [];
-      const intake: RunningIntake = await startIntake({
-        unitOfWork: new GroupCommitUnitOfWork(
-          database.db,
-          { maxBatchSize: 100, maxConcurrentBatches: concurrentBatches },
-          { batchSplit: (size) => splits.push(size) },
-        ),
-        authenticator: idp.authenticator(),
+      let started = 0;
+      const unitOfWork = new GroupCommitUnitOfWork(
+        database.db,
+        { maxBatchSize: 100, maxConcurrentBatches: concurrentBatches },
+        { batchStarted: () => started++, batchSplit: (size) => splits.push(size) },
+      );
+      const intake: RunningIntake = await startIntake({ unitOfWork, authenticator: idp.authenticator() });
+      // A lock that holds every INSERT into outbox: the first batches wait on it while the other
+      // requests queue, so the poisoned one is sure to share a batch with good ones. Without it,
+      // the arrival order decides, and the poison sometimes had a batch to itself.
+      let release = (): void => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked = (): void => {};
+      const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+      const holder = database.db.transaction().execute(async (trx) => {
+        await sql`lock table outbox in exclusive mode`.execute(trx);
+        locked();
+        await released;
       });
       try {
+        await lockHeld;
         const tag = `c${concurrentBatches}`;
         const ids = Array.from({ length: 100 }, (_, i) => (i === 37 ? `poison-${tag}` : `good-${tag}-${i}`));
-        const responses = await Promise.all(
-          ids.map((requestId) =>
-            post(intake.baseUrl, ORDNINGS_PATH, { token, requestId, body: ordningsnotifikation() }),
-          ),
-        );
+        const send = (requestId: string) =>
+          post(intake.baseUrl, ORDNINGS_PATH, { token, requestId, body: ordningsnotifikation() });
+        // Fill every batch slot with one good request, each blocked on the lock…
+        const blockers = ids.slice(0, concurrentBatches).map(send);
+        await until(() => started === concurrentBatches);
+        // …so the other 98, the poison among them, queue and then go as one batch.
+        const rest = ids.slice(concurrentBatches).map(send);
+        await until(() => unitOfWork.waiting === ids.length - concurrentBatches);
+        release();
+        await holder;
+        const responses = await Promise.all([...blockers, ...rest]);
         const statuses = new Map(ids.map((id, i) => [id, responses[i]?.status]));
         expect(statuses.get(`poison-${tag}`)).to.equal(500);
         const good = ids.filter((id) => id.startsWith('good-'));
@@ -66,14 +84,25 @@ describe('group commit: one request the database refuses never fails the others 
           .where('request_id', 'like', `%-${tag}%`)
           .execute();
         expect(stored.map((r) => r.request_id).sort()).to.deep.equal([...good].sort());
-        // The refusal really landed inside a batch of good requests, which was split to find it.
-        expect(splits.length, 'batch splits').to.be.greaterThan(0);
+        // The refusal landed inside the batch of 98, which was split to find it.
+        expect(splits[0], 'the first split batch').to.equal(ids.length - concurrentBatches);
         // The 500's problem says nothing of the database or the value.
         const poison = responses[37];
         expect(poison?.text).to.not.match(/SQLSTATE|P0001|trigger|request_id|select|insert/i);
       } finally {
+        release();
+        await holder.catch(() => undefined);
         await intake.close();
       }
     });
   }
 });
+
+/** Polls a condition that the gateway's own progress makes true; fails after ten seconds. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the intake to queue the requests');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
