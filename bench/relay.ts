@@ -5,10 +5,11 @@
  *  2. end-to-end latency, HTTP 200 → consumer receipt, at a steady 500 requests/s, with the
  *     NOTIFY wake-up and with polling only, plus intake throughput with and without the NOTIFY;
  *  3. the claim query's time with 10 000 vs 1 000 000 pending rows.
- *  3b. an empty claim's time with 100 000 pending rows whose 1 000 entities all have a message in flight.
+ *  3b. an empty claim's time with 100 000 pending rows whose 1 000 entities all have a message in flight;
+ *  4. recovery: a 100 000-row backlog over 2 000 entities drained while the intake takes 300 req/s.
  * Environment: BENCH_DRAINS (rows×entities list), BENCH_RELAY=process, RELAY_CHAIN_LENGTH,
  * RELAY_CLAIM_MAX_ROWS, BENCH_LATENCY_SECONDS, BENCH_CLAIM_BIG_ROWS, BENCH_SKIP (comma list of
- * 1,2,3,3b). Prints figures only; asserts nothing.
+ * 1,2,3,3b,4), BENCH_RECOVERY_ROWS / _ENTITIES / _RATE. Prints figures only; asserts nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
@@ -623,6 +624,152 @@ export async function measureEmptyClaim(
   }
 }
 
+export interface RecoveryFigures {
+  backlog: number;
+  entities: number;
+  intakeRate: number;
+  /** Seconds from the relay's start until the oldest pending row is younger than 1 s. */
+  recoverySeconds: number;
+  rawMessagesPerSecond: number;
+  /** recoverySeconds ÷ (backlog ÷ raw rate): how much longer than raw publishing of the backlog alone. */
+  normalised: number;
+  accepted: number;
+  failed: number;
+  relayCpuSeconds: number;
+  postgresCpuSeconds: number;
+}
+
+/**
+ * Recovery after an outage: `backlog` pending ~1 KB rows over `entities` entities (as a broker
+ * outage leaves them) drained by an in-process relay while the intake keeps taking `rate`
+ * requests/s, each its own new entity. Ends when the oldest pending row — as the relay's own
+ * backlog query and the wsb_outbox_oldest_pending_age_seconds gauge see it, polled every 250 ms —
+ * is younger than 1 s. The reference is raw publishing of the backlog alone, same run.
+ */
+export async function measureRecovery(
+  idp: TestIdentityProvider,
+  backlog = Number(process.env.BENCH_RECOVERY_ROWS ?? 100_000),
+  entities = Number(process.env.BENCH_RECOVERY_ENTITIES ?? 2_000),
+  rate = Number(process.env.BENCH_RECOVERY_RATE ?? 300),
+): Promise<RecoveryFigures> {
+  log(
+    `\n== 4. recovery: ${backlog} pending rows over ${entities} entities drained while the intake takes ${rate} req/s`,
+  );
+  const exchange = uniqueName('wsb.bench.recovery');
+  const queue = uniqueName('wsb.bench.recovery.q');
+  const database = await createTestDatabase('wsb_bench_recovery');
+  try {
+    await insertPendingRows(database.db, {
+      count: backlog,
+      entities,
+      exchange,
+      payloadBytes: 1024,
+      prefix: 'recovery',
+    });
+    await sql`vacuum analyze outbox`.execute(database.db);
+    await freshQueue(exchange, queue);
+    const raw = await rawPublish(exchange, await pendingMessages(database), WINDOW);
+    log(`   raw amqplib confirm channel, the backlog alone: ${raw.toFixed(0)} msg/s`);
+    await freshQueue(exchange, queue);
+
+    const intake = await startIntake({
+      unitOfWork: new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 2 }),
+      authenticator: idp.authenticator(),
+      exchange,
+    });
+    const token = await idp.token({ expiresIn: '1h' });
+    const store = new KyselyRelayStore(database.db);
+    const cpuBefore = process.cpuUsage();
+    const pgBefore = postgresCpuSeconds();
+    const started = performance.now();
+    const relay = await startRelayInProcess({
+      db: database.db,
+      exchange,
+      queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
+      settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT, idlePollMs: 50, ...chainSettings() },
+    });
+    let accepted = 0;
+    let failed = 0;
+    let stop = false;
+    const inFlight = new Set<Promise<void>>();
+    const sender = (async () => {
+      for (let i = 0; !stop; i++) {
+        const wait = started + (i * 1000) / rate - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const sent: Promise<void> = fetch(`${intake.baseUrl}${ORDNINGS_PATH}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-requestId': `rec-${i}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify(ordningsnotifikation({ eksternIdentifier: crypto.randomUUID() })),
+        }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            if (response.status === 200) accepted++;
+            else failed++;
+          },
+          () => void failed++,
+        );
+        inFlight.add(sent);
+        void sent.finally(() => inFlight.delete(sent));
+      }
+    })();
+    let recoverySeconds = NaN;
+    const timeout = started + 600_000;
+    try {
+      while (performance.now() < timeout) {
+        await new Promise((r) => setTimeout(r, 250));
+        const { oldestPendingAgeMs } = await store.backlog();
+        if (oldestPendingAgeMs < 1000) {
+          recoverySeconds = (performance.now() - started) / 1000;
+          break;
+        }
+      }
+    } finally {
+      stop = true;
+      await sender;
+      await Promise.all(inFlight);
+      await relay.stop();
+      await intake.close();
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const relayCpu = (cpu.user + cpu.system) / 1e6;
+    const pgCpu = postgresCpuSeconds() - pgBefore;
+    const normalised = recoverySeconds / (backlog / raw);
+    log(
+      `   RESULT recovery: oldest pending younger than 1 s after ${recoverySeconds.toFixed(1)} s; backlog ÷ raw = ${(backlog / raw).toFixed(1)} s; ` +
+        `ratio ${normalised.toFixed(2)} (goal ≤ 1.5); intake ${accepted} × 200, ${failed} other; ` +
+        `CPU this process (relay + intake + load) ${relayCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s`,
+    );
+    return {
+      backlog,
+      entities,
+      intakeRate: rate,
+      recoverySeconds,
+      rawMessagesPerSecond: raw,
+      normalised,
+      accepted,
+      failed,
+      relayCpuSeconds: relayCpu,
+      postgresCpuSeconds: pgCpu,
+    };
+  } finally {
+    await deleteTopology(exchange, [queue]).catch(() => undefined);
+    await database.drop();
+  }
+}
+
+/** RELAY_CHAIN_LENGTH / RELAY_CLAIM_MAX_ROWS from the environment, for in-process relays. */
+function chainSettings(): { chainLength?: number; claimMaxRows?: number } {
+  const env = relayEnv();
+  return {
+    ...(env.RELAY_CHAIN_LENGTH === undefined ? {} : { chainLength: Number(env.RELAY_CHAIN_LENGTH) }),
+    ...(env.RELAY_CLAIM_MAX_ROWS === undefined ? {} : { claimMaxRows: Number(env.RELAY_CLAIM_MAX_ROWS) }),
+  };
+}
+
 async function main(): Promise<void> {
   log(`relay benchmark — ${new Date().toISOString()} (shared, noisy machine: compare figures of one run)`);
   if (!skip.has('1')) {
@@ -649,6 +796,7 @@ async function main(): Promise<void> {
   }
   if (!skip.has('3')) await benchClaim();
   if (!skip.has('3b')) await measureEmptyClaim();
+  if (!skip.has('4')) await measureRecovery(await TestIdentityProvider.create());
 }
 
 if (require.main === module) {

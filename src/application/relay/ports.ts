@@ -89,7 +89,9 @@ export interface ChainLimits {
 export interface OutboxRelayStore {
   /**
    * Claims the oldest undelivered row of up to `limit` entities (`ekstern_identifier`) whose
-   * oldest undelivered row is pending and due, oldest first. With `chain`, each entity's claim
+   * oldest undelivered row is pending and due, listed oldest first. When more than `limit` entities
+   * are eligible, which ones a claim takes is the store's choice, but an entity left out is never
+   * left out for ever: later claims reach it while it stays eligible. With `chain`, each entity's claim
    * goes on with its next undelivered rows, in seq order, as long as they are pending, due and
    * not held by another claim (at most `chain.perEntity` rows of one entity, and about
    * `chain.rows` in all). A claim so holds, per entity, a run of consecutive undelivered rows
