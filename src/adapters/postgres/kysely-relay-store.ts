@@ -146,23 +146,38 @@ export class KyselyRelayStore implements OutboxRelayStore {
                     and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
                   order by ekstern_identifier, seq
                   limit 1) n
+      ),
+      -- Lock first, then read the payload and probe has_more: computed beside the lock, they
+      -- would be computed for every head the lock then skips. The other columns come from the
+      -- locked row version (re-read if a concurrent commit changed it, e.g. its attempts).
+      locked as (
+        select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+               o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+               o.attempts, o.traceparent, o.tracestate
+          from heads h
+          join outbox o on o.seq = h.seq
+         where o.status = 'pending'
+           and o.next_attempt_at <= now()
+         limit ${limit}
+           for update of o skip locked
       )
-      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-             o.payload::text as body, o.attempts, o.traceparent, o.tracestate,
+      select l.*, o.payload::text as body,
              ${
                probeMore
-                 ? sql`exists (select 1 from outbox nxt
-                      where nxt.ekstern_identifier = o.ekstern_identifier and nxt.seq > o.seq
-                        and nxt.status <> 'delivered')`
+                 ? // Written as an ordered limit 1, not exists(): the order by matches
+                   // outbox_undelivered_by_entity, so the planner never prefers the all-rows
+                   // outbox_ekstern_identifier index (seen after a vacuum: 40 µs a probe over an
+                   // entity's 50 delivered rows, against 2 µs).
+                   sql`coalesce((select true from outbox nxt
+                        where nxt.ekstern_identifier = l.ekstern_identifier and nxt.status <> 'delivered'
+                          and nxt.seq > l.seq
+                        order by nxt.ekstern_identifier, nxt.seq
+                        limit 1), false)`
                  : sql`false`
              } as has_more
-        from heads h
-        join outbox o on o.seq = h.seq
-       where o.status = 'pending'
-         and o.next_attempt_at <= now()
-       limit ${limit}
-         for update of o skip locked`.execute(trx);
+        from locked l
+        join outbox o on o.seq = l.seq
+       order by l.ekstern_identifier`.execute(trx);
     return result.rows;
   }
 
@@ -191,7 +206,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
               select x.seq, row_number() over (order by x.seq) as position
                 from outbox x
                where x.ekstern_identifier = h.entity and x.seq > h.seq and x.status <> 'delivered'
-               order by x.seq
+               order by x.ekstern_identifier, x.seq
                limit ${more}) n
         join outbox o on o.seq = n.seq
        where o.status = 'pending' and o.next_attempt_at <= now()
