@@ -9,7 +9,9 @@
  *  4. recovery: a 100 000-row backlog over 2 000 entities drained while the intake takes 300 req/s.
  * Environment: BENCH_DRAINS (rows×entities list), BENCH_RELAY=process, RELAY_CHAIN_LENGTH,
  * RELAY_CLAIM_MAX_ROWS, BENCH_LATENCY_SECONDS, BENCH_CLAIM_BIG_ROWS, BENCH_SKIP (comma list of
- * 1,2,3,3b,4), BENCH_RECOVERY_ROWS / _ENTITIES / _RATE. Prints figures only; asserts nothing.
+ * 1,2,3,3b,4), BENCH_RECOVERY_ROWS / _ENTITIES / _RATE, and for diagnosis BENCH_RECOVERY_PURGE=1 (purge
+ * the backlog's queue) and BENCH_RECOVERY_VACUUM=1 (vacuum the outbox) before part 4's latency phases.
+ * Prints figures only; asserts nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
@@ -637,14 +639,80 @@ export interface RecoveryFigures {
   failed: number;
   relayCpuSeconds: number;
   postgresCpuSeconds: number;
+  /** End-to-end latency afterwards, on the drained table, by request rate: p50 and p99 in ms. */
+  latencyAfter: Array<{
+    rate: number;
+    p50: number;
+    p99: number;
+    max: number;
+    count: number;
+    /** Seconds of the phase in which an autovacuum worker was busy on the database. */
+    autovacuumSeconds: number;
+  }>;
+}
+
+/**
+ * Posts one request every 1/rate s, each its own new entity, until `until()` says stop; records
+ * when each request got its 200. Never waits for an answer before sending the next.
+ */
+async function postPaced(options: {
+  baseUrl: string;
+  token: string;
+  rate: number;
+  prefix: string;
+  jobCenterKode?: string;
+  until: () => boolean;
+}): Promise<{ okAt: Map<string, number>; failed: number; statuses: Record<string, number> }> {
+  const okAt = new Map<string, number>();
+  const statuses: Record<string, number> = {};
+  let failed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  for (let i = 0; !options.until(); i++) {
+    const wait = started + (i * 1000) / options.rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const requestId = `${options.prefix}-${i}`;
+    const body = ordningsnotifikation({
+      eksternIdentifier: crypto.randomUUID(),
+      ...(options.jobCenterKode === undefined ? {} : { jobCenterKode: options.jobCenterKode }),
+    });
+    const sent: Promise<void> = fetch(`${options.baseUrl}${ORDNINGS_PATH}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        'x-requestId': requestId,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    }).then(
+      async (response) => {
+        await response.arrayBuffer();
+        if (response.status === 200) okAt.set(requestId, performance.now());
+        else {
+          failed++;
+          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+        }
+      },
+      () => {
+        failed++;
+        statuses.error = (statuses.error ?? 0) + 1;
+      },
+    );
+    inFlight.add(sent);
+    void sent.finally(() => inFlight.delete(sent));
+  }
+  await Promise.all(inFlight);
+  return { okAt, failed, statuses };
 }
 
 /**
  * Recovery after an outage: `backlog` pending ~1 KB rows over `entities` entities (as a broker
- * outage leaves them) drained by an in-process relay while the intake keeps taking `rate`
- * requests/s, each its own new entity. Ends when the oldest pending row — as the relay's own
- * backlog query and the wsb_outbox_oldest_pending_age_seconds gauge see it, polled every 250 ms —
- * is younger than 1 s. The reference is raw publishing of the backlog alone, same run.
+ * outage leaves them) drained by an in-process relay (NOTIFY wake-ups, as `relay` runs) while the
+ * intake keeps taking `rate` requests/s, each its own new entity. Ends when the oldest pending
+ * row — as the relay's backlog query and the wsb_outbox_oldest_pending_age_seconds gauge see it,
+ * polled every 250 ms — is younger than 1 s. The reference is raw publishing of the backlog alone,
+ * same run. Then, on that drained table (the backlog's rows delivered, not yet vacuumed, and the
+ * backlog's messages still waiting in their queue), end-to-end latency at 200 and 500 req/s.
  */
 export async function measureRecovery(
   idp: TestIdentityProvider,
@@ -657,7 +725,9 @@ export async function measureRecovery(
   );
   const exchange = uniqueName('wsb.bench.recovery');
   const queue = uniqueName('wsb.bench.recovery.q');
+  const latencyQueue = uniqueName('wsb.bench.recovery.latency');
   const database = await createTestDatabase('wsb_bench_recovery');
+  const logger = pino({ level: 'silent' });
   try {
     await insertPendingRows(database.db, {
       count: backlog,
@@ -672,8 +742,15 @@ export async function measureRecovery(
     log(`   raw amqplib confirm channel, the backlog alone: ${raw.toFixed(0)} msg/s`);
     await freshQueue(exchange, queue);
 
+    const listener = new PgListenWakeUp(database.url, logger);
+    listener.start();
     const intake = await startIntake({
-      unitOfWork: new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 2 }),
+      unitOfWork: new GroupCommitUnitOfWork(
+        database.db,
+        { maxBatchSize: 100, maxConcurrentBatches: 2 },
+        undefined,
+        notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL),
+      ),
       authenticator: idp.authenticator(),
       exchange,
     });
@@ -686,39 +763,24 @@ export async function measureRecovery(
       db: database.db,
       exchange,
       queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
-      settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT, idlePollMs: 50, ...chainSettings() },
+      wakeUp: listener,
+      settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT, idlePollMs: 1000, ...chainSettings() },
     });
-    let accepted = 0;
-    let failed = 0;
-    let stop = false;
-    const inFlight = new Set<Promise<void>>();
-    const sender = (async () => {
-      for (let i = 0; !stop; i++) {
-        const wait = started + (i * 1000) / rate - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const sent: Promise<void> = fetch(`${intake.baseUrl}${ORDNINGS_PATH}`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'x-requestId': `rec-${i}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify(ordningsnotifikation({ eksternIdentifier: crypto.randomUUID() })),
-        }).then(
-          async (response) => {
-            await response.arrayBuffer();
-            if (response.status === 200) accepted++;
-            else failed++;
-          },
-          () => void failed++,
-        );
-        inFlight.add(sent);
-        void sent.finally(() => inFlight.delete(sent));
-      }
-    })();
     let recoverySeconds = NaN;
-    const timeout = started + 600_000;
+    let recovered = false;
+    const latencyAfter: RecoveryFigures['latencyAfter'] = [];
+    let intakeFigures: Awaited<ReturnType<typeof postPaced>> = { okAt: new Map(), failed: 0, statuses: {} };
+    let relayCpu = NaN;
+    let pgCpu = NaN;
     try {
+      const sending = postPaced({
+        baseUrl: intake.baseUrl,
+        token,
+        rate,
+        prefix: 'rec',
+        until: () => recovered,
+      });
+      const timeout = started + 900_000;
       while (performance.now() < timeout) {
         await new Promise((r) => setTimeout(r, 250));
         const { oldestPendingAgeMs } = await store.backlog();
@@ -727,22 +789,97 @@ export async function measureRecovery(
           break;
         }
       }
+      recovered = true;
+      intakeFigures = await sending;
+      const cpu = process.cpuUsage(cpuBefore);
+      relayCpu = (cpu.user + cpu.system) / 1e6;
+      pgCpu = postgresCpuSeconds() - pgBefore;
+
+      if (process.env.BENCH_RECOVERY_PURGE === '1') {
+        await withChannel(async (channel) => void (await channel.purgeQueue(queue)));
+        log(`   RESULT (BENCH_RECOVERY_PURGE=1: the backlog's queue purged before the latency phases)`);
+      }
+      if (process.env.BENCH_RECOVERY_VACUUM === '1') {
+        const v = performance.now();
+        await sql`vacuum outbox`.execute(database.db);
+        log(
+          `   RESULT (BENCH_RECOVERY_VACUUM=1: vacuum outbox took ${((performance.now() - v) / 1000).toFixed(1)} s)`,
+        );
+      }
+      // Latency on the table the drain left behind: our own queue, bound to our own jobcenter code.
+      const jobCenterKode = String(90000 + Math.floor(Math.random() * 9999));
+      await withChannel(async (channel) => {
+        await channel.assertQueue(latencyQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await channel.bindQueue(latencyQueue, exchange, `ordningsnotifikation.${jobCenterKode}`);
+      });
+      const seconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+      for (const latencyRate of [200, 500]) {
+        const consumer = await TestConsumer.start(latencyQueue);
+        // Whether autovacuum works on this database meanwhile (it does, after a drain that left
+        // ~100 000 dead row versions): sampled once a second, reported with the figures.
+        let vacuumSeconds = 0;
+        const sampler = setInterval(() => {
+          void sql<{ n: string }>`select count(*) as n from pg_stat_activity
+                where backend_type = 'autovacuum worker' and datname = current_database()`
+            .execute(database.db)
+            .then(({ rows }) => void (vacuumSeconds += Number(rows[0]?.n ?? 0) > 0 ? 1 : 0))
+            .catch(() => undefined);
+        }, 1000);
+        try {
+          const phaseStart = performance.now();
+          const { okAt } = await postPaced({
+            baseUrl: intake.baseUrl,
+            token,
+            rate: latencyRate,
+            prefix: `after-${latencyRate}`,
+            jobCenterKode,
+            until: () => performance.now() - phaseStart > seconds * 1000,
+          });
+          await consumer.waitFor(okAt.size, 60_000);
+          const latencies: number[] = [];
+          consumer.messages.forEach((m, i) => {
+            const id = m.properties.correlationId as string;
+            const sent = okAt.get(id);
+            const received = consumer.receivedAt[i];
+            // The first second warms up; it is left out, as in part 2.
+            if (sent === undefined || received === undefined || Number(id.split('-').at(-1)) < latencyRate)
+              return;
+            latencies.push(received - sent);
+          });
+          latencies.sort((x, y) => x - y);
+          latencyAfter.push({
+            rate: latencyRate,
+            p50: percentile(latencies, 50),
+            p99: percentile(latencies, 99),
+            max: latencies.at(-1) ?? NaN,
+            count: latencies.length,
+            autovacuumSeconds: vacuumSeconds,
+          });
+        } finally {
+          clearInterval(sampler);
+          await consumer.close();
+        }
+      }
     } finally {
-      stop = true;
-      await sender;
-      await Promise.all(inFlight);
+      recovered = true;
       await relay.stop();
       await intake.close();
+      await listener.stop();
     }
-    const cpu = process.cpuUsage(cpuBefore);
-    const relayCpu = (cpu.user + cpu.system) / 1e6;
-    const pgCpu = postgresCpuSeconds() - pgBefore;
     const normalised = recoverySeconds / (backlog / raw);
+    const delivered = await sql<{
+      n: string;
+    }>`select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
     log(
       `   RESULT recovery: oldest pending younger than 1 s after ${recoverySeconds.toFixed(1)} s; backlog ÷ raw = ${(backlog / raw).toFixed(1)} s; ` +
-        `ratio ${normalised.toFixed(2)} (goal ≤ 1.5); intake ${accepted} × 200, ${failed} other; ` +
+        `ratio ${normalised.toFixed(2)} (goal ≤ 1.5); intake meanwhile ${intakeFigures.okAt.size} × 200, ${intakeFigures.failed} other ${JSON.stringify(intakeFigures.statuses)}; ` +
         `CPU this process (relay + intake + load) ${relayCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s`,
     );
+    for (const l of latencyAfter)
+      log(
+        `   RESULT latency after the drain (${delivered.rows[0]?.n} delivered rows, not vacuumed; backlog waiting in its queue), ${l.rate} req/s: ` +
+          `${l.count} messages, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms (goal p99 ≤ 20 ms); autovacuum busy ${l.autovacuumSeconds} s of it`,
+      );
     return {
       backlog,
       entities,
@@ -750,13 +887,14 @@ export async function measureRecovery(
       recoverySeconds,
       rawMessagesPerSecond: raw,
       normalised,
-      accepted,
-      failed,
+      accepted: intakeFigures.okAt.size,
+      failed: intakeFigures.failed,
       relayCpuSeconds: relayCpu,
       postgresCpuSeconds: pgCpu,
+      latencyAfter,
     };
   } finally {
-    await deleteTopology(exchange, [queue]).catch(() => undefined);
+    await deleteTopology(exchange, [queue, latencyQueue]).catch(() => undefined);
     await database.drop();
   }
 }

@@ -5,6 +5,8 @@
  *    the row (bench/intake.ts);
  *  - relay drain: the `wsb-gateway relay` process vs raw amqplib with the same window (bench/relay.ts);
  *  - end-to-end latency, HTTP 200 → consumer receipt, at 500 requests/s (bench/relay.ts);
+ *  - recovery: a 100 000-row backlog over 2 000 entities drained under 300 req/s of intake, then
+ *    latency at 200 and 500 req/s on the table that drain left (bench/relay.ts, part 4);
  *  - memory: peak RSS of the serve process under intake load and of the relay process during the drain.
  * Writes bench/report.md (and prints it) and bench/latency.svg.
  *
@@ -25,6 +27,7 @@ import {
   measureDrain,
   measureEmptyClaim,
   measureLatency,
+  measureRecovery,
   percentile,
   relayEnv,
 } from './relay';
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     `\n== end-to-end latency at 500 requests/s for ${latencySeconds} s (NOTIFY + LISTEN, relay in process)`,
   );
   const latency = await measureLatency('notify', idp, latencySeconds);
+  const recovery = await measureRecovery(idp);
 
   const minimal = intakeFigures.get('minimal')!;
   const gateway = intakeFigures.get('gateway')!;
@@ -131,6 +135,18 @@ async function main(): Promise<void> {
       '—',
       `target p99 ≤ 50 ms: ${p99 <= 50 ? 'met' : 'not met'}`,
     ],
+    [
+      `recovery: ${n0(recovery.backlog)} pending ~1 KB rows over ${n0(recovery.entities)} entities drained while the intake takes ${recovery.intakeRate} req/s (relay in process, NOTIFY + LISTEN)`,
+      `oldest pending younger than 1 s after **${recovery.recoverySeconds.toFixed(1)} s**; intake meanwhile ${n0(recovery.accepted)} × 200, ${recovery.failed} other; CPU bench process (relay, intake, load) ${recovery.relayCpuSeconds.toFixed(1)} s, PostgreSQL ${recovery.postgresCpuSeconds.toFixed(1)} s`,
+      `backlog ÷ raw rate (${n0(recovery.rawMessagesPerSecond)} msg/s) = ${(recovery.backlog / recovery.rawMessagesPerSecond).toFixed(1)} s`,
+      `**${recovery.normalised.toFixed(2)}×** (goal ≤ 1.5)`,
+    ],
+    ...recovery.latencyAfter.map((l) => [
+      `end-to-end latency after that drain (its rows delivered, not vacuumed; its messages waiting in their queue), ${l.rate} req/s`,
+      `p50 ${l.p50.toFixed(1)} ms, **p99 ${l.p99.toFixed(1)} ms**, max ${l.max.toFixed(1)} ms (${n0(l.count)} messages)`,
+      '—',
+      `goal p99 ≤ 20 ms: ${l.p99 <= 20 ? 'met' : 'not met'}`,
+    ]),
     [
       'memory, peak RSS (VmHWM)',
       `serve under intake load: ${mb(serve.peakRssBytes)}; relay process during the drain: ${mb(drain.relayPeakRssBytes)}`,
