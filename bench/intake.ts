@@ -100,10 +100,14 @@ async function startServer(mode: string, databaseUrl: string, idp: TestIdentityP
  * the access log at LOG_LEVEL=info). Its stdout goes to a file, as to a log collector in production:
  * read line by line here, the log would cost the load generator's process, not the gateway.
  */
-async function startServe(
+export async function startServe(
   databaseUrl: string,
   idp: TestIdentityProvider,
-  variant: { readonly cwd?: string; readonly otlpEndpoint?: string } = {},
+  variant: {
+    readonly cwd?: string;
+    readonly otlpEndpoint?: string;
+    readonly env?: Record<string, string>;
+  } = {},
 ) {
   const directory = mkdtempSync(path.join(tmpdir(), 'wsb-bench-'));
   writeFileSync(path.join(directory, 'jwks.json'), JSON.stringify(idp.jwks));
@@ -133,6 +137,7 @@ async function startServe(
         LOG_LEVEL: 'info',
         LOG_FORMAT: 'json',
         ...(variant.otlpEndpoint !== undefined ? { OTEL_EXPORTER_OTLP_ENDPOINT: variant.otlpEndpoint } : {}),
+        ...variant.env,
       },
       stdio: ['ignore', logFd, 'inherit'],
       ...(variant.cwd !== undefined ? { cwd: variant.cwd } : {}),

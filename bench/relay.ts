@@ -36,7 +36,7 @@ import {
 } from '../test/support/rabbitmq';
 import { startGateway } from '../test/support/gateway-process';
 import { startRelayInProcess } from '../test/support/relay';
-import { peakRssOf } from './intake';
+import { peakRssOf, startServe } from './intake';
 import { TestIdentityProvider } from '../test/support/tokens';
 import { runBench } from './run-bench';
 
@@ -638,6 +638,7 @@ export interface RecoveryFigures {
   accepted: number;
   failed: number;
   relayCpuSeconds: number;
+  serveCpuSeconds: number;
   postgresCpuSeconds: number;
   /** End-to-end latency afterwards, on the drained table, by request rate: p50 and p99 in ms. */
   latencyAfter: Array<{
@@ -693,9 +694,11 @@ async function postPaced(options: {
           statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         }
       },
-      () => {
+      (error: unknown) => {
         failed++;
-        statuses.error = (statuses.error ?? 0) + 1;
+        const cause =
+          error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+        statuses[`error: ${cause}`] = (statuses[`error: ${cause}`] ?? 0) + 1;
       },
     );
     inFlight.add(sent);
@@ -707,8 +710,8 @@ async function postPaced(options: {
 
 /**
  * Recovery after an outage: `backlog` pending ~1 KB rows over `entities` entities (as a broker
- * outage leaves them) drained by an in-process relay (NOTIFY wake-ups, as `relay` runs) while the
- * intake keeps taking `rate` requests/s, each its own new entity. Ends when the oldest pending
+ * outage leaves them) drained by a `wsb-gateway relay` process while the
+ * `wsb-gateway serve` process keeps taking `rate` requests/s, each its own new entity. Ends when the oldest pending
  * row — as the relay's backlog query and the wsb_outbox_oldest_pending_age_seconds gauge see it,
  * polled every 250 ms — is younger than 1 s. The reference is raw publishing of the backlog alone,
  * same run. Then, on that drained table (the backlog's rows delivered, not yet vacuumed, and the
@@ -727,7 +730,6 @@ export async function measureRecovery(
   const queue = uniqueName('wsb.bench.recovery.q');
   const latencyQueue = uniqueName('wsb.bench.recovery.latency');
   const database = await createTestDatabase('wsb_bench_recovery');
-  const logger = pino({ level: 'silent' });
   try {
     await insertPendingRows(database.db, {
       count: backlog,
@@ -742,39 +744,41 @@ export async function measureRecovery(
     log(`   raw amqplib confirm channel, the backlog alone: ${raw.toFixed(0)} msg/s`);
     await freshQueue(exchange, queue);
 
-    const listener = new PgListenWakeUp(database.url, logger);
-    listener.start();
-    const intake = await startIntake({
-      unitOfWork: new GroupCommitUnitOfWork(
-        database.db,
-        { maxBatchSize: 100, maxConcurrentBatches: 2 },
-        undefined,
-        notifyRelayAfterCommit(database.db, OUTBOX_CHANNEL),
-      ),
-      authenticator: idp.authenticator(),
-      exchange,
-    });
+    // `wsb-gateway serve` and `wsb-gateway relay` as their own processes, with production's
+    // defaults (NOTIFY after each intake batch, LISTEN in the relay); this process only sends the
+    // load and consumes. (With intake and relay in this process too, its event loop was the
+    // bottleneck: connection resets at 300 req/s.)
+    const serve = await startServe(database.url, idp, { env: { AMQP_EXCHANGE: exchange } });
+    const baseUrl = `http://127.0.0.1:${serve.port}`;
     const token = await idp.token({ expiresIn: '1h' });
     const store = new KyselyRelayStore(database.db);
-    const cpuBefore = process.cpuUsage();
+    const relay = startGateway(['relay'], {
+      DATABASE_URL: database.url,
+      AMQP_URL: TEST_AMQP_URL,
+      AMQP_EXCHANGE: exchange,
+      AMQP_QUEUES: 'none',
+      ADMIN_PORT: '0',
+      LOG_LEVEL: 'info',
+      REDACTION_INTERVAL_SECONDS: '0',
+      RELAY_BATCH_SIZE: String(BATCH),
+      RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
+      ...relayEnv(),
+    });
+    await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+    const pids = { relay: relay.child.pid, serve: serve.child.pid };
+    const cpuBefore = { relay: cpuSecondsOf(pids.relay), serve: cpuSecondsOf(pids.serve) };
     const pgBefore = postgresCpuSeconds();
     const started = performance.now();
-    const relay = await startRelayInProcess({
-      db: database.db,
-      exchange,
-      queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
-      wakeUp: listener,
-      settings: { batchSize: BATCH, maxInFlightBatches: IN_FLIGHT, idlePollMs: 1000, ...chainSettings() },
-    });
     let recoverySeconds = NaN;
     let recovered = false;
     const latencyAfter: RecoveryFigures['latencyAfter'] = [];
     let intakeFigures: Awaited<ReturnType<typeof postPaced>> = { okAt: new Map(), failed: 0, statuses: {} };
     let relayCpu = NaN;
+    let serveCpu = NaN;
     let pgCpu = NaN;
     try {
       const sending = postPaced({
-        baseUrl: intake.baseUrl,
+        baseUrl,
         token,
         rate,
         prefix: 'rec',
@@ -791,8 +795,8 @@ export async function measureRecovery(
       }
       recovered = true;
       intakeFigures = await sending;
-      const cpu = process.cpuUsage(cpuBefore);
-      relayCpu = (cpu.user + cpu.system) / 1e6;
+      relayCpu = cpuSecondsOf(pids.relay) - cpuBefore.relay;
+      serveCpu = cpuSecondsOf(pids.serve) - cpuBefore.serve;
       pgCpu = postgresCpuSeconds() - pgBefore;
 
       if (process.env.BENCH_RECOVERY_PURGE === '1') {
@@ -828,7 +832,7 @@ export async function measureRecovery(
         try {
           const phaseStart = performance.now();
           const { okAt } = await postPaced({
-            baseUrl: intake.baseUrl,
+            baseUrl,
             token,
             rate: latencyRate,
             prefix: `after-${latencyRate}`,
@@ -863,8 +867,8 @@ export async function measureRecovery(
     } finally {
       recovered = true;
       await relay.stop();
-      await intake.close();
-      await listener.stop();
+      serve.child.kill('SIGTERM');
+      await new Promise((resolve) => serve.child.once('exit', resolve));
     }
     const normalised = recoverySeconds / (backlog / raw);
     const delivered = await sql<{
@@ -873,7 +877,7 @@ export async function measureRecovery(
     log(
       `   RESULT recovery: oldest pending younger than 1 s after ${recoverySeconds.toFixed(1)} s; backlog ÷ raw = ${(backlog / raw).toFixed(1)} s; ` +
         `ratio ${normalised.toFixed(2)} (goal ≤ 1.5); intake meanwhile ${intakeFigures.okAt.size} × 200, ${intakeFigures.failed} other ${JSON.stringify(intakeFigures.statuses)}; ` +
-        `CPU this process (relay + intake + load) ${relayCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s`,
+        `CPU relay ${relayCpu.toFixed(1)} s, serve ${serveCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s`,
     );
     for (const l of latencyAfter)
       log(
@@ -890,6 +894,7 @@ export async function measureRecovery(
       accepted: intakeFigures.okAt.size,
       failed: intakeFigures.failed,
       relayCpuSeconds: relayCpu,
+      serveCpuSeconds: serveCpu,
       postgresCpuSeconds: pgCpu,
       latencyAfter,
     };
@@ -897,15 +902,6 @@ export async function measureRecovery(
     await deleteTopology(exchange, [queue, latencyQueue]).catch(() => undefined);
     await database.drop();
   }
-}
-
-/** RELAY_CHAIN_LENGTH / RELAY_CLAIM_MAX_ROWS from the environment, for in-process relays. */
-function chainSettings(): { chainLength?: number; claimMaxRows?: number } {
-  const env = relayEnv();
-  return {
-    ...(env.RELAY_CHAIN_LENGTH === undefined ? {} : { chainLength: Number(env.RELAY_CHAIN_LENGTH) }),
-    ...(env.RELAY_CLAIM_MAX_ROWS === undefined ? {} : { claimMaxRows: Number(env.RELAY_CLAIM_MAX_ROWS) }),
-  };
 }
 
 async function main(): Promise<void> {

@@ -136,8 +136,8 @@ async function main(): Promise<void> {
       `target p99 ≤ 50 ms: ${p99 <= 50 ? 'met' : 'not met'}`,
     ],
     [
-      `recovery: ${n0(recovery.backlog)} pending ~1 KB rows over ${n0(recovery.entities)} entities drained while the intake takes ${recovery.intakeRate} req/s (relay in process, NOTIFY + LISTEN)`,
-      `oldest pending younger than 1 s after **${recovery.recoverySeconds.toFixed(1)} s**; intake meanwhile ${n0(recovery.accepted)} × 200, ${recovery.failed} other; CPU bench process (relay, intake, load) ${recovery.relayCpuSeconds.toFixed(1)} s, PostgreSQL ${recovery.postgresCpuSeconds.toFixed(1)} s`,
+      `recovery: ${n0(recovery.backlog)} pending ~1 KB rows over ${n0(recovery.entities)} entities drained while \`wsb-gateway serve\` takes ${recovery.intakeRate} req/s (\`serve\` and \`relay\` processes)`,
+      `oldest pending younger than 1 s after **${recovery.recoverySeconds.toFixed(1)} s**; intake meanwhile ${n0(recovery.accepted)} × 200, ${recovery.failed} other; CPU relay ${recovery.relayCpuSeconds.toFixed(1)} s, serve ${recovery.serveCpuSeconds.toFixed(1)} s, PostgreSQL ${recovery.postgresCpuSeconds.toFixed(1)} s`,
       `backlog ÷ raw rate (${n0(recovery.rawMessagesPerSecond)} msg/s) = ${(recovery.backlog / recovery.rawMessagesPerSecond).toFixed(1)} s`,
       `**${recovery.normalised.toFixed(2)}×** (goal ≤ 1.5)`,
     ],
