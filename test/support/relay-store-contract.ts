@@ -119,6 +119,27 @@ export function describeRelayStoreContract(
       await release(limited);
     });
 
+    it('fills a claim past entities with long backlogs, taking each entity once, by its oldest row', async () => {
+      // PostgreSQL's walk visits only the first 2 × limit due rows (here a's five and b's one), so
+      // c and d are found by its skip scan in the same claim; neither may take a or b again.
+      const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const a1 = await subject.add(a);
+      for (let i = 0; i < 4; i++) await subject.add(a);
+      const b1 = await subject.add(b);
+      const c1 = await subject.add(c);
+      const d1 = await subject.add(d);
+      const batch = await claim(3);
+      const got = seqs(batch);
+      expect(got).to.have.length(3);
+      expect(got.slice(0, 2)).to.deep.equal([a1, b1]);
+      expect([c1, d1]).to.include(got[2]);
+      expect(new Set(batch.messages.map((m) => m.eksternIdentifier)).size).to.equal(3);
+      const rest = await claim(3);
+      expect(seqs(rest)).to.deep.equal([c1, d1].filter((s) => s !== got[2]));
+      await release(rest);
+      await release(batch);
+    });
+
     it('never hands a claimed row to another claim, and a claimed row blocks its entity’s later rows', async () => {
       const entity = randomUUID();
       const first = await subject.add(entity);

@@ -1,4 +1,4 @@
-import { type ControlledTransaction, type Kysely, sql } from 'kysely';
+import { type ControlledTransaction, type Kysely, type RawBuilder, sql } from 'kysely';
 import type {
   ChainLimits,
   ClaimedBatch,
@@ -32,43 +32,63 @@ interface ClaimedRow {
  * The outbox as the relay sees it. A claim is a transaction holding row locks (`FOR UPDATE`) on
  * the claimed rows until it settles; settling marks the outcomes and commits in one go.
  *
- * A claim finds each entity's oldest undelivered row directly: a skip scan over
- * `outbox_undelivered_by_entity (ekstern_identifier, seq) where status <> 'delivered'` descends
- * the index once per entity that has undelivered rows, and the first entry it meets for an entity
- * is that entity's head. Rows behind a head are never visited, so a claim costs one index descent
- * per entity it looks at, whatever the entity's backlog (a walk over every due row, probing each
- * for an older undelivered one, cost 50–300 ms per claim with one entity's 5 000 rows waiting).
+ * A claim finds heads — each entity's oldest undelivered row — two ways, in one transaction:
+ *  - the walk: the first 2 × limit due pending rows in outbox_pending_due order (oldest first),
+ *    each probed for an older undelivered row of its entity (NOT EXISTS). When entities have one
+ *    row each, nearly every row it visits is a head, read in heap order: the uniform drain's path.
+ *  - the skip scan, for what the walk did not find: it steps through
+ *    `outbox_undelivered_by_entity (ekstern_identifier, seq) where status <> 'delivered'` with one
+ *    index descent per entity that has undelivered rows, and the first entry it meets for an
+ *    entity is that entity's head. Rows behind a head are never visited, so it costs one descent
+ *    per entity whatever the entity's backlog (the walk alone, unbounded, cost 50–300 ms per claim
+ *    with one entity's 5 000 rows waiting, and ~0.8 s for an empty claim over 100 000 rows).
+ *    Heads the walk locked are excluded by seq (our own lock would not make SKIP LOCKED skip them).
+ * After a claim whose heads mostly have rows behind them, the next claim skips the walk.
  *
  * Why per-entity order holds with any number of relays (and any number of batches per relay):
  *  1. A row R of entity E is claimed only if it is, in the claiming statement's snapshot, the
- *     undelivered row of E with the smallest seq (the skip scan's first visible index entry for E).
- *     That scan is a plain read: it does not skip locked rows, so a row another claim holds
- *     (locked, still 'pending' in every snapshot until that claim commits) is E's head, and the
- *     lock (SKIP LOCKED) then passes over E altogether: no later row of E can be reached.
+ *     undelivered row of E with the smallest seq: the walk's NOT EXISTS finds no older one, or the
+ *     skip scan's first visible index entry for E is R. Both are plain reads: they do not skip
+ *     locked rows, so a row another claim holds (locked, still 'pending' in every snapshot until
+ *     that claim commits) is E's head and blocks every later row of E; SKIP LOCKED applies only to
+ *     the candidate row itself.
  *  2. A row becomes 'delivered' only in the commit that ends its claim, and that commit happens
  *     only after the broker confirmed the routed message.
  *  3. So whenever R is claimed, every older row of E was confirmed by the broker before R's
  *     claiming statement began, and R is published after it: publish order per entity = seq order.
- *  4. Parked and backed-off heads are undelivered, so they block their entity (and only it): the
- *     scan finds them as the head and the `status = 'pending' and next_attempt_at <= now()` test
- *     drops the entity from this claim.
+ *  4. Parked and backed-off heads are undelivered, so they block their entity (and only it): they
+ *     fail the `status = 'pending' and next_attempt_at <= now()` test, and no later row of their
+ *     entity passes point 1.
  *  5. No cursor or high-water mark decides what is eligible: every claim looks at the head of
  *     every entity it passes, so a row whose inserting transaction commits late is simply found by
  *     the next claim that passes its entity, never skipped. (If a row of E with a smaller seq
  *     commits after a later row of E was already published, the two requests overlapped in time —
  *     neither had its 200 before the other was sent — so they have no acceptance order between
- *     them; the late row still goes out.) Where a claim *starts* its scan is a hint only: each
- *     store starts after the last entity it claimed and wraps around, so consecutive claims do
- *     not revisit the entities still in flight, and a claim that finds too little goes round to
- *     where it began.
+ *     them; the late row still goes out.) Where a skip scan *starts* is a hint only: each store
+ *     starts after the last entity its previous scan claimed and wraps around, so consecutive
+ *     claims do not revisit the entities still in flight, and a scan that finds too little goes
+ *     round to where it began.
  *  6. Two relays never hold the same row: `FOR UPDATE SKIP LOCKED` skips rows another claim holds,
  *     and a row locked, delivered and committed meanwhile fails the re-checked `status = 'pending'`.
  * A relay that dies loses its session; PostgreSQL rolls the claim back, the rows are pending and
  * unlocked again and go out once more under the same messageId (at-least-once).
  */
 export class KyselyRelayStore implements OutboxRelayStore {
-  /** The entity this store's last claim ended on; the next claim's scan starts after it. */
+  /** The entity this store's last skip scan ended on; the next one starts after it. */
   private resumeAfter: string | undefined;
+  /**
+   * Seqs held by this store's open claims (chains included). The walk starts at the oldest due
+   * rows, which are mostly this relay's own batches in flight; excluding them by seq lets it pass
+   * them without probing their entity and trying (and skipping) their locks. An optimisation
+   * only: SKIP LOCKED would skip them anyway, and they still block their entities.
+   */
+  private readonly held = new Set<string>();
+  /**
+   * Whether the last claim found most of its heads with rows behind them (has_more): then the
+   * walk would mostly visit rows that are not heads, and claims go straight to the skip scan.
+   * Speed only: both find heads by the same rule.
+   */
+  private deep = false;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -80,13 +100,27 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // under the same messageId (at-least-once), never losing it; so the claim's commit need not
       // wait for its WAL flush.
       await sql`set local synchronous_commit = off`.execute(trx);
-      const start = this.resumeAfter;
-      const rows = await this.claimHeads(trx, limit, chain !== undefined, { after: start });
-      // Round to where the scan began when the entities after it did not fill the claim.
-      if (rows.length < limit && start !== undefined)
-        rows.push(...(await this.claimHeads(trx, limit - rows.length, chain !== undefined, { upTo: start })));
-      this.resumeAfter = rows.at(-1)?.ekstern_identifier;
-      // The scan found them in entity order; the batch lists them oldest first.
+      const probeMore = chain !== undefined;
+      // First the walk, oldest due row first, over at most WALK_FACTOR × limit rows: when entities
+      // have one row each, nearly every row it visits is a head, read in heap order. Then, for
+      // what it did not find, the skip scan, which costs one descent per entity whatever the
+      // entity's backlog.
+      const rows = this.deep ? [] : await this.walk(trx, limit, probeMore);
+      if (rows.length < limit) {
+        const taken = rows.map((r) => r.seq);
+        const start = this.resumeAfter;
+        const scanned = await this.skipScan(trx, limit - rows.length, probeMore, taken, { after: start });
+        // Round to where the scan began when the entities after it did not fill the claim.
+        if (rows.length + scanned.length < limit && start !== undefined)
+          scanned.push(
+            ...(await this.skipScan(trx, limit - rows.length - scanned.length, probeMore, taken, {
+              upTo: start,
+            })),
+          );
+        this.resumeAfter = scanned.at(-1)?.ekstern_identifier ?? start;
+        rows.push(...scanned);
+      }
+      if (probeMore && rows.length > 0) this.deep = rows.filter((r) => r.has_more).length * 2 > rows.length;
       rows.sort((x, y) => (BigInt(x.seq) < BigInt(y.seq) ? -1 : 1));
       messages = rows.map(toRelayMessage);
       // Only entities with a row behind their head are worth the chain query (none, when every
@@ -109,7 +143,43 @@ export class KyselyRelayStore implements OutboxRelayStore {
       await trx.commit().execute();
       return EMPTY_BATCH;
     }
-    return new PostgresClaim(trx, messages);
+    for (const m of messages) this.held.add(m.seq);
+    return new PostgresClaim(trx, messages, () => {
+      for (const m of messages) this.held.delete(m.seq);
+    });
+  }
+
+  /**
+   * Locks up to `limit` heads among the first WALK_FACTOR × limit due pending rows in the order of
+   * outbox_pending_due (next_attempt_at, seq): a row is a head if its entity has no undelivered
+   * row with a smaller seq (the NOT EXISTS, a plain read that does not skip locked rows).
+   */
+  private async walk(
+    trx: ControlledTransaction<Database>,
+    limit: number,
+    probeMore: boolean,
+  ): Promise<ClaimedRow[]> {
+    const result = await sql<ClaimedRow>`
+      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
+             o.payload::text as body, o.attempts, o.traceparent, o.tracestate,
+             ${probeMore ? hasMore(sql`o`) : sql`false`} as has_more
+        from (select seq from outbox
+               where status = 'pending' and next_attempt_at <= now()
+                 and seq <> all(${[...this.held]}::bigint[])
+               order by next_attempt_at, seq
+               limit ${WALK_FACTOR * limit}) due
+        join outbox o on o.seq = due.seq
+       where o.status = 'pending'
+         and o.next_attempt_at <= now()
+         and not exists (
+               select 1 from outbox older
+                where older.ekstern_identifier = o.ekstern_identifier
+                  and older.seq < o.seq
+                  and older.status <> 'delivered')
+       limit ${limit}
+         for update of o skip locked`.execute(trx);
+    return result.rows;
   }
 
   /**
@@ -120,10 +190,11 @@ export class KyselyRelayStore implements OutboxRelayStore {
    * backed off) or is locked by another claim is passed over. With `probeMore`, has_more says
    * whether the entity has an undelivered row behind its head (one more probe of the same index).
    */
-  private async claimHeads(
+  private async skipScan(
     trx: ControlledTransaction<Database>,
     limit: number,
     probeMore: boolean,
+    taken: readonly string[],
     range: { after?: string | undefined; upTo?: string | undefined },
   ): Promise<ClaimedRow[]> {
     const after = range.after ?? null;
@@ -158,23 +229,13 @@ export class KyselyRelayStore implements OutboxRelayStore {
           join outbox o on o.seq = h.seq
          where o.status = 'pending'
            and o.next_attempt_at <= now()
+           -- Heads the walk of this claim locked: our own lock would not make SKIP LOCKED skip them.
+           and o.seq <> all(${taken}::bigint[])
          limit ${limit}
            for update of o skip locked
       )
       select l.*, o.payload::text as body,
-             ${
-               probeMore
-                 ? // Written as an ordered limit 1, not exists(): the order by matches
-                   // outbox_undelivered_by_entity, so the planner never prefers the all-rows
-                   // outbox_ekstern_identifier index (seen after a vacuum: 40 µs a probe over an
-                   // entity's 50 delivered rows, against 2 µs).
-                   sql`coalesce((select true from outbox nxt
-                        where nxt.ekstern_identifier = l.ekstern_identifier and nxt.status <> 'delivered'
-                          and nxt.seq > l.seq
-                        order by nxt.ekstern_identifier, nxt.seq
-                        limit 1), false)`
-                 : sql`false`
-             } as has_more
+             ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
         from locked l
         join outbox o on o.seq = l.seq
        order by l.ekstern_identifier`.execute(trx);
@@ -236,6 +297,23 @@ export class KyselyRelayStore implements OutboxRelayStore {
   }
 }
 
+/** The walk visits at most this many due rows per head it may return. */
+const WALK_FACTOR = 2;
+
+/**
+ * Whether the entity of the row aliased `row` has an undelivered row behind it. Written as an
+ * ordered limit 1, not exists(): the order by matches outbox_undelivered_by_entity, so the planner
+ * never prefers the all-rows outbox_ekstern_identifier index (seen after a vacuum: 40 µs a probe
+ * over an entity's 50 delivered rows, against 2 µs).
+ */
+function hasMore(row: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`coalesce((select true from outbox nxt
+                        where nxt.ekstern_identifier = ${row}.ekstern_identifier
+                          and nxt.status <> 'delivered' and nxt.seq > ${row}.seq
+                        order by nxt.ekstern_identifier, nxt.seq
+                        limit 1), false)`;
+}
+
 const EMPTY_BATCH: ClaimedBatch = {
   messages: [],
   settle: () => Promise.resolve(),
@@ -248,6 +326,7 @@ class PostgresClaim implements ClaimedBatch {
   constructor(
     private readonly trx: ControlledTransaction<Database>,
     readonly messages: readonly RelayMessage[],
+    private readonly ended: () => void,
   ) {}
 
   async settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void> {
@@ -276,12 +355,18 @@ class PostgresClaim implements ClaimedBatch {
         .execute()
         .catch(() => undefined);
       throw error;
+    } finally {
+      this.ended();
     }
   }
 
   async release(): Promise<void> {
     this.end();
-    await this.trx.rollback().execute();
+    try {
+      await this.trx.rollback().execute();
+    } finally {
+      this.ended();
+    }
   }
 
   private end(): void {
