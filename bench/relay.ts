@@ -99,23 +99,39 @@ export function cpuSecondsOf(pid: number | undefined): number {
   }
 }
 
-/**
- * CPU seconds used so far by every PostgreSQL server process on this machine (all databases: the
- * server is shared, so other engineers' tests count too).
- */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds used so far by each PostgreSQL server process on this machine, by pid. */
+function postgresCpuByPid(): Map<number, number> {
+  const cpu = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      total += cpuSecondsOf(Number(entry));
+      cpu.set(Number(entry), cpuSecondsOf(Number(entry)));
     } catch {
       // gone meanwhile
     }
   }
-  return total;
+  return cpu;
+}
+
+/**
+ * Starts counting the CPU of every PostgreSQL server process on this machine (all databases: the
+ * server is shared, so other engineers' tests count too); the function returned gives the CPU
+ * seconds used since. Counted per process: a backend that exits meanwhile (a pool closing) must
+ * not subtract what it had used before — a plain difference of totals did, and reported 0.5 s of
+ * PostgreSQL CPU for a 10 s drain. What an exiting backend used meanwhile is lost (undercounted).
+ */
+export function postgresCpuMeter(): () => number {
+  const before = postgresCpuByPid();
+  return () => {
+    let used = 0;
+    for (const [pid, seconds] of postgresCpuByPid()) {
+      const delta = seconds - (before.get(pid) ?? 0);
+      if (Number.isFinite(delta) && delta > 0) used += delta;
+    }
+    return used;
+  };
 }
 
 /** Raw amqplib: one confirm channel, a sliding window of `window` unconfirmed publishes. */
@@ -258,13 +274,13 @@ export async function measureDrain(
         await child.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
         const started = performance.now();
         const cpuBefore = cpuSecondsOf(child.child.pid);
-        const pgBefore = postgresCpuSeconds();
+        const pgMeter = postgresCpuMeter();
         const deliveredSoFar = () =>
           child.logLines.reduce((sum, l) => sum + (l.msg === 'delivered' ? Number(l.count) : 0), 0);
         while (deliveredSoFar() < rows) await new Promise((res) => setTimeout(res, 20));
         seconds = (performance.now() - started) / 1000;
         relayCpu = cpuSecondsOf(child.child.pid) - cpuBefore;
-        pgCpu = postgresCpuSeconds() - pgBefore;
+        pgCpu = pgMeter();
         ours = rows / seconds;
         relayPeakRssBytes = peakRssOf(child.child.pid);
       } finally {
@@ -276,7 +292,7 @@ export async function measureDrain(
       const done = new Promise<void>((resolve) => (drained = resolve));
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      const pgBefore = postgresCpuSeconds();
+      const pgMeter = postgresCpuMeter();
       const running = await startRelayInProcess({
         db: database.db,
         exchange,
@@ -299,7 +315,7 @@ export async function measureDrain(
       seconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       relayCpu = (cpu.user + cpu.system) / 1e6;
-      pgCpu = postgresCpuSeconds() - pgBefore;
+      pgCpu = pgMeter();
       ours = rows / seconds;
       await running.stop();
     }
@@ -767,7 +783,7 @@ export async function measureRecovery(
     await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
     const pids = { relay: relay.child.pid, serve: serve.child.pid };
     const cpuBefore = { relay: cpuSecondsOf(pids.relay), serve: cpuSecondsOf(pids.serve) };
-    const pgBefore = postgresCpuSeconds();
+    const pgMeter = postgresCpuMeter();
     const started = performance.now();
     let recoverySeconds = NaN;
     let recovered = false;
@@ -797,7 +813,7 @@ export async function measureRecovery(
       intakeFigures = await sending;
       relayCpu = cpuSecondsOf(pids.relay) - cpuBefore.relay;
       serveCpu = cpuSecondsOf(pids.serve) - cpuBefore.serve;
-      pgCpu = postgresCpuSeconds() - pgBefore;
+      pgCpu = pgMeter();
 
       if (process.env.BENCH_RECOVERY_PURGE === '1') {
         await withChannel(async (channel) => void (await channel.purgeQueue(queue)));
