@@ -160,9 +160,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
     probeMore: boolean,
   ): Promise<ClaimedRow[]> {
     const result = await sql<ClaimedRow>`
-      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-             o.payload::text as body, o.attempts, o.traceparent, o.tracestate,
+      select ${MESSAGE_COLUMNS}, o.payload::text as body,
              ${probeMore ? hasMore(sql`o`) : sql`false`} as has_more
         from (select seq from outbox
                where status = 'pending' and next_attempt_at <= now()
@@ -222,9 +220,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
       -- would be computed for every head the lock then skips. The other columns come from the
       -- locked row version (re-read if a concurrent commit changed it, e.g. its attempts).
       locked as (
-        select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-               o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-               o.attempts, o.traceparent, o.tracestate
+        select ${MESSAGE_COLUMNS}
           from heads h
           join outbox o on o.seq = h.seq
          where o.status = 'pending'
@@ -258,9 +254,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
   ): Promise<RelayMessage[]> {
     const extend = heads.filter((m) => withMore.has(m.seq));
     const result = await sql<ClaimedRow & { head: string; position: string }>`
-      select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-             o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-             o.payload::text as body, o.attempts, o.traceparent, o.tracestate, h.seq as head, n.position
+      select ${MESSAGE_COLUMNS}, o.payload::text as body, h.seq as head, n.position
         from unnest(${extend.map((m) => m.eksternIdentifier)}::uuid[], ${extend.map((m) => m.seq)}::bigint[])
                as h(entity, seq)
         cross join lateral (
@@ -296,6 +290,11 @@ export class KyselyRelayStore implements OutboxRelayStore {
     };
   }
 }
+
+/** A claimed row's columns as the relay reads them (ClaimedRow), all but the payload (`body`). */
+const MESSAGE_COLUMNS = sql`o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
+  o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key, o.attempts,
+  o.traceparent, o.tracestate`;
 
 /** The walk visits at most this many due rows per head it may return. */
 const WALK_FACTOR = 2;
