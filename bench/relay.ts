@@ -34,7 +34,7 @@ import {
   uniqueName,
   withChannel,
 } from '../test/support/rabbitmq';
-import { startGateway } from '../test/support/gateway-process';
+import { type GatewayProcess, startGateway } from '../test/support/gateway-process';
 import { startRelayInProcess } from '../test/support/relay';
 import { peakRssOf, startServe } from './intake';
 import { TestIdentityProvider } from '../test/support/tokens';
@@ -134,6 +134,56 @@ export function postgresCpuMeter(): () => number {
   };
 }
 
+/**
+ * A fresh database holding pending rows (insertPendingRows), vacuumed and analysed: the backlog a
+ * broker outage leaves. Dropped again if filling it fails.
+ */
+async function databaseWithBacklog(
+  name: string,
+  rows: Parameters<typeof insertPendingRows>[1],
+): Promise<TestDatabase> {
+  const database = await createTestDatabase(name);
+  try {
+    await insertPendingRows(database.db, rows);
+    await sql`vacuum analyze outbox`.execute(database.db);
+    return database;
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
+/**
+ * `wsb-gateway relay` as its own process on `exchange` (declaring no queue: the bench declares its
+ * own), with the bench's batch and window; resolves once it is connected, with its topology.
+ */
+async function startRelayProcess(
+  databaseUrl: string,
+  exchange: string,
+  logLevel: 'debug' | 'info',
+  env: Record<string, string>,
+): Promise<GatewayProcess> {
+  const child = startGateway(['relay'], {
+    DATABASE_URL: databaseUrl,
+    AMQP_URL: TEST_AMQP_URL,
+    AMQP_EXCHANGE: exchange,
+    AMQP_QUEUES: 'none',
+    ADMIN_PORT: '0',
+    LOG_LEVEL: logLevel,
+    REDACTION_INTERVAL_SECONDS: '0',
+    RELAY_BATCH_SIZE: String(BATCH),
+    RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
+    ...env,
+  });
+  try {
+    await child.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+    return child;
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
 /** Raw amqplib: one confirm channel, a sliding window of `window` unconfirmed publishes. */
 async function rawPublish(
   exchange: string,
@@ -222,16 +272,14 @@ export async function measureDrain(
   );
   const exchange = uniqueName('wsb.bench.drain');
   const queue = uniqueName('wsb.bench.drain.q');
-  const database = await createTestDatabase('wsb_bench_drain');
+  const database = await databaseWithBacklog('wsb_bench_drain', {
+    count: rows,
+    entities,
+    exchange,
+    payloadBytes: 1024,
+    prefix: 'drain',
+  });
   try {
-    await insertPendingRows(database.db, {
-      count: rows,
-      entities,
-      exchange,
-      payloadBytes: 1024,
-      prefix: 'drain',
-    });
-    await sql`vacuum analyze outbox`.execute(database.db);
     const messages = await pendingMessages(database);
     log(
       `   body size ${Buffer.byteLength(messages[0]!.body)} bytes; window ${WINDOW} (batch ${BATCH} × ${IN_FLIGHT} in flight)`,
@@ -258,20 +306,8 @@ export async function measureDrain(
     let seconds = NaN;
     if (relay === 'process') {
       // The relay process reports each committed batch in a debug log line `delivered {count}`.
-      const child = startGateway(['relay'], {
-        DATABASE_URL: database.url,
-        AMQP_URL: TEST_AMQP_URL,
-        AMQP_EXCHANGE: exchange,
-        AMQP_QUEUES: 'none',
-        ADMIN_PORT: '0',
-        LOG_LEVEL: 'debug',
-        REDACTION_INTERVAL_SECONDS: '0',
-        RELAY_BATCH_SIZE: String(BATCH),
-        RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
-        ...env,
-      });
+      const child = await startRelayProcess(database.url, exchange, 'debug', env);
       try {
-        await child.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
         const started = performance.now();
         const cpuBefore = cpuSecondsOf(child.child.pid);
         const pgMeter = postgresCpuMeter();
@@ -408,56 +444,23 @@ export async function measureLatency(
   });
   const consumer = await TestConsumer.start(queue);
   const token = await idp.token({ expiresIn: '1h' });
-  const okAt = new Map<string, number>();
-  let failed = 0;
   try {
     const total = rate * seconds;
     const started = performance.now();
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < total; i++) {
-      const due = started + (i * 1000) / rate;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const requestId = `lat-${mode}-${i}`;
-      const entity = crypto.randomUUID();
-      inFlight.push(
-        fetch(`${intake.baseUrl}${ORDNINGS_PATH}`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'x-requestId': requestId,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify(ordningsnotifikation({ eksternIdentifier: entity, jobCenterKode })),
-        }).then(async (response) => {
-          await response.arrayBuffer();
-          if (response.status === 200) okAt.set(requestId, performance.now());
-          else failed++;
-        }),
-      );
-    }
-    await Promise.all(inFlight);
-    await consumer.waitFor(okAt.size, 60_000);
-    // The first second warms up JIT, pools and connections; it is reported apart.
-    const latencies: number[] = [];
-    const warmUp: number[] = [];
-    const slow: string[] = [];
-    consumer.messages.forEach((m, i) => {
-      const id = m.properties.correlationId as string;
-      const sent = okAt.get(id);
-      const received = consumer.receivedAt[i];
-      if (sent === undefined || received === undefined) return;
-      const index = Number(id.split('-').at(-1));
-      if (index < rate) warmUp.push(received - sent);
-      else latencies.push(received - sent);
-      if (process.env.BENCH_DEBUG !== undefined && received - sent > 50 && index >= rate) {
-        slow.push(`${index}@${(sent - started).toFixed(0)}ms:${(received - sent).toFixed(0)}`);
-      }
+    const sent = await postPaced({
+      baseUrl: intake.baseUrl,
+      token,
+      rate,
+      prefix: `lat-${mode}`,
+      jobCenterKode,
+      until: (count) => count >= total,
     });
-    if (slow.length > 0) log(`   slow: ${slow.slice(0, 40).join(' ')}`);
-    warmUp.sort((a, b) => a - b);
-    latencies.sort((a, b) => a - b);
     const achieved = total / ((performance.now() - started) / 1000);
+    const failed = sent.failed;
+    await consumer.waitFor(sent.okAt.size, 60_000);
+    const { latencies, warmUp, slow } = latencyOf(consumer, sent.okAt, rate, started);
+    if (process.env.BENCH_DEBUG !== undefined && slow.length > 0)
+      log(`   slow: ${slow.slice(0, 40).join(' ')}`);
     log(
       `   RESULT latency (${mode === 'notify' ? 'NOTIFY per intake batch + LISTEN' : 'polling every 10 ms, no NOTIFY'}): ` +
         `${latencies.length} messages at ~${Math.min(rate, achieved).toFixed(0)} req/s, ` +
@@ -522,16 +525,14 @@ async function benchIntakeThroughput(notify: boolean, idp: TestIdentityProvider)
 }
 
 async function claimTiming(pending: number): Promise<{ medianMs: number; plan: string }> {
-  const database = await createTestDatabase('wsb_bench_claim');
+  const database = await databaseWithBacklog('wsb_bench_claim', {
+    count: pending,
+    entities: pending / 10,
+    exchange: 'bench',
+    payloadBytes: 300,
+    prefix: 'claim',
+  });
   try {
-    await insertPendingRows(database.db, {
-      count: pending,
-      entities: pending / 10,
-      exchange: 'bench',
-      payloadBytes: 300,
-      prefix: 'claim',
-    });
-    await sql`vacuum analyze outbox`.execute(database.db);
     const store = new KyselyRelayStore(database.db);
     const times: number[] = [];
     for (let i = 0; i < 25; i++) {
@@ -602,16 +603,14 @@ export async function measureEmptyClaim(
   log(
     `\n== 3b. empty claim: ${pending} pending rows over ${entities} entities, every entity's head in flight, median of 25`,
   );
-  const database = await createTestDatabase('wsb_bench_empty_claim');
+  const database = await databaseWithBacklog('wsb_bench_empty_claim', {
+    count: pending,
+    entities,
+    exchange: 'bench',
+    payloadBytes: 300,
+    prefix: 'empty',
+  });
   try {
-    await insertPendingRows(database.db, {
-      count: pending,
-      entities,
-      exchange: 'bench',
-      payloadBytes: 300,
-      prefix: 'empty',
-    });
-    await sql`vacuum analyze outbox`.execute(database.db);
     const own = new KyselyRelayStore(database.db);
     const other = new KyselyRelayStore(database.db);
     const held = await own.claim(entities);
@@ -669,6 +668,36 @@ export interface RecoveryFigures {
 }
 
 /**
+ * HTTP 200 → consumer receipt of each message, ms, sorted. Requests are named `<prefix>-<i>`, sent
+ * at `rate` from `started`; those of the first second (i < rate) warm up JIT, pools and connections
+ * and are reported apart. `slow` lists the counted ones over 50 ms (index@sent-offset:latency).
+ */
+function latencyOf(
+  consumer: TestConsumer,
+  okAt: ReadonlyMap<string, number>,
+  rate: number,
+  started: number,
+): { latencies: number[]; warmUp: number[]; slow: string[] } {
+  const latencies: number[] = [];
+  const warmUp: number[] = [];
+  const slow: string[] = [];
+  consumer.messages.forEach((m, i) => {
+    const id = m.properties.correlationId as string;
+    const sent = okAt.get(id);
+    const received = consumer.receivedAt[i];
+    if (sent === undefined || received === undefined) return;
+    const index = Number(id.split('-').at(-1));
+    if (index < rate) warmUp.push(received - sent);
+    else latencies.push(received - sent);
+    if (received - sent > 50 && index >= rate)
+      slow.push(`${index}@${(sent - started).toFixed(0)}ms:${(received - sent).toFixed(0)}`);
+  });
+  warmUp.sort((x, y) => x - y);
+  latencies.sort((x, y) => x - y);
+  return { latencies, warmUp, slow };
+}
+
+/**
  * Posts one request every 1/rate s, each its own new entity, until `until()` says stop; records
  * when each request got its 200. Never waits for an answer before sending the next.
  */
@@ -678,14 +707,15 @@ async function postPaced(options: {
   rate: number;
   prefix: string;
   jobCenterKode?: string;
-  until: () => boolean;
+  /** Stop before sending another; `sent` is how many were sent so far. */
+  until: (sent: number) => boolean;
 }): Promise<{ okAt: Map<string, number>; failed: number; statuses: Record<string, number> }> {
   const okAt = new Map<string, number>();
   const statuses: Record<string, number> = {};
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
-  for (let i = 0; !options.until(); i++) {
+  for (let i = 0; !options.until(i); i++) {
     const wait = started + (i * 1000) / options.rate - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const requestId = `${options.prefix}-${i}`;
@@ -745,16 +775,14 @@ export async function measureRecovery(
   const exchange = uniqueName('wsb.bench.recovery');
   const queue = uniqueName('wsb.bench.recovery.q');
   const latencyQueue = uniqueName('wsb.bench.recovery.latency');
-  const database = await createTestDatabase('wsb_bench_recovery');
+  const database = await databaseWithBacklog('wsb_bench_recovery', {
+    count: backlog,
+    entities,
+    exchange,
+    payloadBytes: 1024,
+    prefix: 'recovery',
+  });
   try {
-    await insertPendingRows(database.db, {
-      count: backlog,
-      entities,
-      exchange,
-      payloadBytes: 1024,
-      prefix: 'recovery',
-    });
-    await sql`vacuum analyze outbox`.execute(database.db);
     await freshQueue(exchange, queue);
     const raw = await rawPublish(exchange, await pendingMessages(database), WINDOW);
     log(`   raw amqplib confirm channel, the backlog alone: ${raw.toFixed(0)} msg/s`);
@@ -768,19 +796,7 @@ export async function measureRecovery(
     const baseUrl = `http://127.0.0.1:${serve.port}`;
     const token = await idp.token({ expiresIn: '1h' });
     const store = new KyselyRelayStore(database.db);
-    const relay = startGateway(['relay'], {
-      DATABASE_URL: database.url,
-      AMQP_URL: TEST_AMQP_URL,
-      AMQP_EXCHANGE: exchange,
-      AMQP_QUEUES: 'none',
-      ADMIN_PORT: '0',
-      LOG_LEVEL: 'info',
-      REDACTION_INTERVAL_SECONDS: '0',
-      RELAY_BATCH_SIZE: String(BATCH),
-      RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
-      ...relayEnv(),
-    });
-    await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
+    const relay = await startRelayProcess(database.url, exchange, 'info', relayEnv());
     const pids = { relay: relay.child.pid, serve: serve.child.pid };
     const cpuBefore = { relay: cpuSecondsOf(pids.relay), serve: cpuSecondsOf(pids.serve) };
     const pgMeter = postgresCpuMeter();
@@ -856,17 +872,7 @@ export async function measureRecovery(
             until: () => performance.now() - phaseStart > seconds * 1000,
           });
           await consumer.waitFor(okAt.size, 60_000);
-          const latencies: number[] = [];
-          consumer.messages.forEach((m, i) => {
-            const id = m.properties.correlationId as string;
-            const sent = okAt.get(id);
-            const received = consumer.receivedAt[i];
-            // The first second warms up; it is left out, as in part 2.
-            if (sent === undefined || received === undefined || Number(id.split('-').at(-1)) < latencyRate)
-              return;
-            latencies.push(received - sent);
-          });
-          latencies.sort((x, y) => x - y);
+          const { latencies } = latencyOf(consumer, okAt, latencyRate, phaseStart);
           latencyAfter.push({
             rate: latencyRate,
             p50: percentile(latencies, 50),
