@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       payloadBytes: 1024,
       prefix: 'burst',
     });
-    await sql`vacuum analyze outbox`.execute(database.db);
+    await sql`vacuum analyze outbox, outbox_pending`.execute(database.db);
     const inner = new KyselyRelayStore(database.db);
     const store: OutboxRelayStore = {
       backlog: () => inner.backlog(),

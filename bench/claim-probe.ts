@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       payloadBytes: 1000,
       prefix: 'probe',
     });
-    await sql`vacuum analyze outbox`.execute(database.db);
+    await sql`vacuum analyze outbox, outbox_pending`.execute(database.db);
     const store = new KyselyRelayStore(database.db);
     const time = async (chain: boolean): Promise<number> => {
       const started = performance.now();

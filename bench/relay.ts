@@ -145,7 +145,7 @@ async function databaseWithBacklog(
   const database = await createTestDatabase(name);
   try {
     await insertPendingRows(database.db, rows);
-    await sql`vacuum analyze outbox`.execute(database.db);
+    await sql`vacuum analyze outbox, outbox_pending`.execute(database.db);
     return database;
   } catch (error) {
     await database.drop();
@@ -357,7 +357,7 @@ export async function measureDrain(
     }
     const { rows: left } = await sql<{
       n: string;
-    }>`select count(*) as n from outbox where status <> 'delivered'`.execute(database.db);
+    }>`select count(*) as n from outbox_pending`.execute(database.db);
     if (Number(left[0]?.n) !== 0) throw new Error(`${left[0]?.n} rows left undelivered`);
     log(
       `   relay${relay === 'process' ? ' process' : ''} (claim → publish → confirm → mark delivered): ${ours.toFixed(0)} msg/s in ${seconds.toFixed(1)} s; CPU relay ${relayCpu.toFixed(1)} s, PostgreSQL (all) ${pgCpu.toFixed(1)} s; peak RSS ${(relayPeakRssBytes / 1048576).toFixed(0)} MB`,
@@ -545,12 +545,12 @@ async function claimTiming(pending: number): Promise<{ medianMs: number; plan: s
     times.sort((a, b) => a - b);
     const explained = await sql<{ 'QUERY PLAN': string }>`
       explain (analyze, costs off, timing on)
-      select o.seq from outbox o
-       where o.status = 'pending' and o.next_attempt_at <= now()
-         and o.seq <> all(${[]}::bigint[])
-         and not exists (select 1 from outbox older where older.ekstern_identifier = o.ekstern_identifier
-                            and older.seq < o.seq and older.status <> 'delivered')
-       order by o.next_attempt_at, o.seq limit ${BATCH} for update of o skip locked`.execute(database.db);
+      select p.seq from outbox_pending p
+       where not p.parked and p.next_attempt_at <= now()
+         and p.seq <> all(${[]}::bigint[])
+         and not exists (select 1 from outbox_pending older where older.ekstern_identifier = p.ekstern_identifier
+                            and older.seq < p.seq)
+       order by p.next_attempt_at, p.seq limit ${BATCH} for update of p skip locked`.execute(database.db);
     const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n      ');
     return { medianMs: percentile(times, 50), plan };
   } finally {
@@ -837,7 +837,7 @@ export async function measureRecovery(
       }
       if (process.env.BENCH_RECOVERY_VACUUM === '1') {
         const v = performance.now();
-        await sql`vacuum outbox`.execute(database.db);
+        await sql`vacuum outbox, outbox_pending, outbox_delivery`.execute(database.db);
         log(
           `   RESULT (BENCH_RECOVERY_VACUUM=1: vacuum outbox took ${((performance.now() - v) / 1000).toFixed(1)} s)`,
         );
@@ -895,7 +895,7 @@ export async function measureRecovery(
     const normalised = recoverySeconds / (backlog / raw);
     const delivered = await sql<{
       n: string;
-    }>`select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
+    }>`select count(*) as n from outbox_delivery`.execute(database.db);
     log(
       `   RESULT recovery: oldest pending younger than 1 s after ${recoverySeconds.toFixed(1)} s; backlog ÷ raw = ${(backlog / raw).toFixed(1)} s; ` +
         `ratio ${normalised.toFixed(2)} (goal ≤ 1.5); intake meanwhile ${intakeFigures.okAt.size} × 200, ${intakeFigures.failed} other ${JSON.stringify(intakeFigures.statuses)}; ` +

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as outbox from './0001-outbox';
 import * as operations from './0003-operations';
 import * as traceContext from './0004-trace-context';
+import * as deliveryRecord from './0005-delivery-record';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   // 0003 keeps its number.
   '0003-operations': operations,
   '0004-trace-context': traceContext,
+  '0005-delivery-record': deliveryRecord,
 };
 
 export const migrationProvider: MigrationProvider = {

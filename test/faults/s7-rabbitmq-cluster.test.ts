@@ -103,7 +103,7 @@ describe('scenario 7: a node of a three-node RabbitMQ cluster SIGKILLed during a
       }
       const reconnected = afterKill.find((l) => l.msg === 'connected to RabbitMQ, topology declared');
       const { rows } = await sql<{ first: Date | null }>`
-        select min(delivered_at) as first from outbox where delivered_at > to_timestamp(${killedAt / 1000})`.execute(
+        select min(delivered_at) as first from outbox_delivery where delivered_at > to_timestamp(${killedAt / 1000})`.execute(
         scenario.database.db,
       );
       const firstAfter = rows[0]?.first?.getTime();

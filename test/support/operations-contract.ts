@@ -139,6 +139,21 @@ export function describeOperationsContract(
         expect(Number((await entry(later)).seq)).to.be.greaterThan(Number(seq));
       });
 
+      it('shows a delivered row with when, after how many attempts and with which last error, and no next attempt', async () => {
+        const id = await ordning(ENTITY_X, FICTITIOUS_CPR);
+        await subject.fail(id, 'timeout');
+        const deliveredAt = new Date(Date.now() - DAY);
+        await subject.deliver(id, deliveredAt);
+        expect(await entry(id)).to.deep.include({
+          status: 'delivered',
+          attempts: 1,
+          lastError: 'timeout',
+          deliveredAt,
+          nextAttemptAt: null,
+          redactedAt: null,
+        });
+      });
+
       it('finds nothing for an unknown id, and a request id shaped like a uuid by either column', async () => {
         expect(await subject.readModel.find('no-such-request')).to.deep.equal([]);
         expect(await subject.readModel.find('00000000-0000-4000-8000-00000000dead')).to.deep.equal([]);

@@ -23,10 +23,14 @@ function urlFor(database: string, server: string): string {
   return url.toString();
 }
 
-/** A fresh, migrated database with a unique name; `drop()` removes it. */
+/**
+ * A fresh database with a unique name, migrated to the latest schema unless `migrate` is false
+ * (for tests of the migrations themselves); `drop()` removes it.
+ */
 export async function createTestDatabase(
   prefix = 'wsb_test',
   server = TEST_POSTGRES_URL,
+  { migrate = true }: { migrate?: boolean } = {},
 ): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: server });
@@ -44,7 +48,7 @@ export async function createTestDatabase(
     applicationName: 'wsb-test',
   });
   const db = createKysely(pool);
-  await migrateToLatest(db);
+  if (migrate) await migrateToLatest(db);
   return {
     name,
     url,

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type {
   AppendOutcome,
   OutboxMessage,
@@ -106,7 +106,9 @@ export class BatchTransaction {
       if (orphaned.length > 0 && this.failure === undefined) {
         this.flushing = this.flushing.then(async () => {
           try {
-            await this.trx.deleteFrom('outbox').where('message_id', 'in', orphaned).execute();
+            await sql`
+              with gone as (delete from outbox where message_id = any(${orphaned}::uuid[]) returning seq)
+              delete from outbox_pending where seq in (select seq from gone)`.execute(this.trx);
           } catch (error) {
             this.failure ??= { error };
           }

@@ -16,15 +16,55 @@ export interface OutboxTable {
   exchange: string;
   routing_key: string;
   payload: ColumnType<Record<string, unknown> | null, string | null, string | null>;
-  status: Generated<'pending' | 'delivered' | 'parked'>;
-  attempts: Generated<number>;
-  last_error: string | null;
-  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
-  delivered_at: Date | null;
   redacted_at: Date | null;
   /** W3C trace context (migration 0004); null for rows accepted before it. */
   traceparent: ColumnType<string | null, string | null | undefined, string | null>;
   tracestate: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One row per undelivered message (migration 0005); deleted when it is delivered. */
+export interface OutboxPendingTable {
+  seq: string;
+  ekstern_identifier: string;
+  received_at: ColumnType<Date, Date, Date>;
+  parked: Generated<boolean>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** One row per delivered message (migration 0005), inserted in the commit that delivers it. */
+export interface OutboxDeliveryTable {
+  seq: string;
+  delivered_at: Generated<Date | null>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  payload_held: Generated<boolean>;
+}
+
+/** The auditors' view (CONTRACT §3): every outbox row once, with its delivery state. */
+export interface OutboxAuditView {
+  seq: string;
+  message_id: string;
+  request_id: string;
+  message_type: string;
+  ekstern_identifier: string;
+  jobcenter_kode: string;
+  registrerings_dato: Date;
+  aendringstype: string;
+  client_id: string;
+  client_cert_subject: string | null;
+  received_at: Date;
+  exchange: string;
+  routing_key: string;
+  payload: Record<string, unknown> | null;
+  status: 'pending' | 'delivered' | 'parked';
+  attempts: number;
+  last_error: string | null;
+  delivered_at: Date | null;
+  redacted_at: Date | null;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 export interface OperatorActionTable {
@@ -41,5 +81,8 @@ export interface OperatorActionTable {
 
 export interface Database {
   outbox: OutboxTable;
+  outbox_pending: OutboxPendingTable;
+  outbox_delivery: OutboxDeliveryTable;
+  outbox_audit: OutboxAuditView;
   operator_action: OperatorActionTable;
 }

@@ -9,51 +9,53 @@ import type {
 } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
-import { ENTRY_COLUMNS, toEntry, UUID } from './kysely-outbox-read-model';
+import { selectEntries, toEntry, UUID } from './kysely-outbox-read-model';
 
-/** The outbox rows an operator changes, locked for the transaction. */
+/**
+ * The outbox rows an operator changes, locked for the transaction. What an operator changes is
+ * delivery state, which lives in outbox_pending (migration 0005): the lock is on that row, the one
+ * a relay's claim holds while it publishes the message. A delivered message has none; it is read
+ * as it is, and the commands refuse it.
+ */
 export class KyselyOperatorOutbox implements OperatorOutbox {
   constructor(private readonly trx: Transaction<Database>) {}
 
   async lock(messageId: string): Promise<OutboxEntry | undefined> {
     if (!UUID.test(messageId)) return undefined;
-    const row = await this.trx
-      .selectFrom('outbox')
-      .select(ENTRY_COLUMNS)
-      .where('message_id', '=', messageId.toLowerCase())
-      .forUpdate()
-      .executeTakeFirst();
-    return row === undefined ? undefined : toEntry(row);
+    const id = messageId.toLowerCase();
+    await sql`
+      select p.seq from outbox_pending p
+       where p.seq = (select seq from outbox where message_id = ${id}::uuid)
+         for update`.execute(this.trx);
+    const { rows } = await selectEntries(sql`o.message_id = ${id}::uuid`).execute(this.trx);
+    return rows[0] === undefined ? undefined : toEntry(rows[0]);
   }
 
   async lockAllParked(): Promise<OutboxEntry[]> {
-    const rows = await this.trx
-      .selectFrom('outbox')
-      .select(ENTRY_COLUMNS)
-      .where('status', '=', 'parked')
-      .orderBy('seq')
-      .forUpdate()
-      .execute();
+    const { rows: locked } = await sql<{ seq: string }>`
+      select seq from outbox_pending where parked order by seq for update`.execute(this.trx);
+    if (locked.length === 0) return [];
+    const { rows } = await selectEntries(sql`o.seq = any(${locked.map((r) => r.seq)}::bigint[])`).execute(
+      this.trx,
+    );
     return rows.map(toEntry);
   }
 
   async replay(messageIds: readonly string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.trx
-      .updateTable('outbox')
-      .set({ status: 'pending', attempts: 0, last_error: null, next_attempt_at: sql<Date>`now()` })
-      .where('message_id', 'in', [...messageIds])
-      .where('status', '<>', 'delivered')
-      .execute();
+    await sql`
+      update outbox_pending p
+         set parked = false, attempts = 0, last_error = null, next_attempt_at = now()
+        from outbox o
+       where o.seq = p.seq and o.message_id = any(${[...messageIds]}::uuid[])`.execute(this.trx);
   }
 
   async park(messageId: string): Promise<void> {
-    await this.trx
-      .updateTable('outbox')
-      .set({ status: 'parked', last_error: 'parked by an operator (see operator_action)' })
-      .where('message_id', '=', messageId)
-      .where('status', '=', 'pending')
-      .execute();
+    await sql`
+      update outbox_pending p
+         set parked = true, last_error = 'parked by an operator (see operator_action)'
+        from outbox o
+       where o.seq = p.seq and o.message_id = ${messageId}::uuid and not p.parked`.execute(this.trx);
   }
 }
 

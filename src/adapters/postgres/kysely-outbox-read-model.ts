@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type {
   OutboxEntry,
   OutboxReadModel,
@@ -6,31 +6,35 @@ import type {
   OutboxStatus,
 } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
-import type { Database, OutboxTable } from './database';
+import type { Database, OutboxAuditView } from './database';
 
-export const ENTRY_COLUMNS = [
-  'seq',
-  'message_id',
-  'request_id',
-  'message_type',
-  'ekstern_identifier',
-  'jobcenter_kode',
-  'registrerings_dato',
-  'aendringstype',
-  'client_id',
-  'client_cert_subject',
-  'received_at',
-  'exchange',
-  'routing_key',
-  'status',
-  'attempts',
-  'last_error',
-  'next_attempt_at',
-  'delivered_at',
-  'redacted_at',
-] as const;
+/**
+ * An outbox row's metadata with its delivery state, as the read model and operators see it: the
+ * auditors' view without the payload and trace context, plus when the relay may try it next.
+ */
+export type EntryRow = Omit<OutboxAuditView, 'payload' | 'traceparent' | 'tracestate'> & {
+  next_attempt_at: Date | null;
+};
 
-type EntryRow = Pick<Selectable<OutboxTable>, (typeof ENTRY_COLUMNS)[number]>;
+/**
+ * Entries whose outbox row (`o`) matches `where`: the delivery state comes from outbox_pending
+ * while undelivered, from outbox_delivery once delivered (migration 0005).
+ */
+export function selectEntries(where: RawBuilder<unknown>): RawBuilder<EntryRow> {
+  return sql<EntryRow>`
+    select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier, o.jobcenter_kode,
+           o.registrerings_dato, o.aendringstype, o.client_id, o.client_cert_subject, o.received_at,
+           o.exchange, o.routing_key,
+           case when p.seq is null then 'delivered' when p.parked then 'parked' else 'pending' end as status,
+           coalesce(p.attempts, d.attempts, 0) as attempts,
+           case when p.seq is null then d.last_error else p.last_error end as last_error,
+           p.next_attempt_at, d.delivered_at, o.redacted_at
+      from outbox o
+      left join outbox_pending p on p.seq = o.seq
+      left join outbox_delivery d on d.seq = o.seq
+     where ${where}
+     order by o.seq`;
+}
 
 export function toEntry(row: EntryRow): OutboxEntry {
   return {
@@ -59,17 +63,16 @@ export function toEntry(row: EntryRow): OutboxEntry {
 /** A uuid as PostgreSQL's uuid type accepts it in canonical form; anything else matches no row. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Undelivered rows by status, from the partial index on undelivered rows: cheap at any history size. */
+/** Undelivered rows by status, from outbox_pending alone: cheap at any history size. */
 export const UNDELIVERED_SUMMARY_SQL = sql<{
   status: OutboxStatus;
   n: number;
   oldest_age_seconds: number | null;
 }>`
-  select status, count(*)::int as n,
+  select case when parked then 'parked' else 'pending' end as status, count(*)::int as n,
          extract(epoch from (now() - min(received_at)))::float8 as oldest_age_seconds
-    from outbox
-   where status <> 'delivered'
-   group by status`;
+    from outbox_pending
+   group by parked`;
 
 export class KyselyOutboxReadModel implements OutboxReadModel {
   constructor(private readonly db: Kysely<Database>) {}
@@ -80,19 +83,17 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
       // Delivered rows are the whole history: counted from the planner's estimate would be cheaper,
       // but an operator asking wants the exact figure and the command runs rarely.
       const delivered = await sql<{ n: string }>`
-        select count(*) as n from outbox where status = 'delivered'`.execute(this.db);
+        select count(*) as n from outbox_delivery`.execute(this.db);
       const blocked = await sql<{ n: string }>`
         select count(*) as n
-          from (select distinct on (ekstern_identifier) status, attempts
-                  from outbox
-                 where status <> 'delivered'
+          from (select distinct on (ekstern_identifier) parked, attempts
+                  from outbox_pending
                  order by ekstern_identifier, seq) oldest
-         where status = 'parked' or attempts > 0`.execute(this.db);
+         where parked or attempts > 0`.execute(this.db);
       const erasures = await sql<{ n: string }>`
-        select count(*) as n from outbox
-         where message_type = 'GdprSlettetNotifikation' and payload is not null and status = 'delivered'`.execute(
-        this.db,
-      );
+        select count(*) as n from outbox o
+         where message_type = 'GdprSlettetNotifikation' and payload is not null
+           and not exists (select 1 from outbox_pending p where p.seq = o.seq)`.execute(this.db);
       const byStatus = new Map(undelivered.rows.map((r) => [r.status, r]));
       const age = (status: OutboxStatus) => {
         const value = byStatus.get(status)?.oldest_age_seconds;
@@ -128,11 +129,10 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
 
   async find(id: string): Promise<OutboxEntry[]> {
     try {
-      let query = this.db.selectFrom('outbox').select(ENTRY_COLUMNS);
-      query = UUID.test(id)
-        ? query.where((eb) => eb.or([eb('message_id', '=', id.toLowerCase()), eb('request_id', '=', id)]))
-        : query.where('request_id', '=', id);
-      const rows = await query.orderBy('seq').execute();
+      const where = UUID.test(id)
+        ? sql`(o.message_id = ${id.toLowerCase()}::uuid or o.request_id = ${id})`
+        : sql`o.request_id = ${id}`;
+      const { rows } = await selectEntries(where).execute(this.db);
       return rows.map(toEntry);
     } catch (error) {
       return translateUnavailable(error);
@@ -155,12 +155,13 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
 
 /**
  * Seconds since the oldest delivered row that still carries its payload was delivered (null when
- * none): the first entry of the partial index outbox_redaction_due, cheap at any history size.
+ * none): the first entry of the partial index outbox_delivery_redaction_due, cheap at any history
+ * size.
  */
 export async function oldestUnredactedDeliveredAgeSeconds(db: Kysely<Database>): Promise<number | null> {
   const { rows } = await sql<{ age: number | null }>`
     select extract(epoch from (now() - min(delivered_at)))::float8 as age
-      from outbox where status = 'delivered' and payload is not null`.execute(db);
+      from outbox_delivery where payload_held`.execute(db);
   const age = rows[0]?.age ?? null;
   return age === null ? null : Math.max(0, Number(age));
 }

@@ -54,11 +54,24 @@ export async function insertOutboxRows(
     .map(outboxRow);
   if (rows.length === 0) return { requestIds: new Set(), backend: undefined };
   try {
+    // One statement: the message and its row in outbox_pending (what the relay claims from) go in
+    // together, so no transaction can see one without the other.
     const inserted = await trx
-      .insertInto('outbox')
-      .values(rows)
-      .onConflict((oc) => oc.column('request_id').doNothing())
-      .returning([
+      .with('appended', (db) =>
+        db
+          .insertInto('outbox')
+          .values(rows)
+          .onConflict((oc) => oc.column('request_id').doNothing())
+          .returning(['seq', 'ekstern_identifier', 'received_at', 'request_id']),
+      )
+      .with('queued', (db) =>
+        db
+          .insertInto('outbox_pending')
+          .columns(['seq', 'ekstern_identifier', 'received_at'])
+          .expression(db.selectFrom('appended').select(['seq', 'ekstern_identifier', 'received_at'])),
+      )
+      .selectFrom('appended')
+      .select([
         'request_id',
         sql<number>`pg_backend_pid()`.as('backend_pid'),
         sql<string>`(txid_current() % 4294967296)::text`.as('backend_xid'),

@@ -11,9 +11,9 @@ type Delivery = 'delivered' | 'undelivered' | 'any';
 function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
   switch (delivery) {
     case 'delivered':
-      return sql`and m.status = 'delivered'`;
+      return sql`and not exists (select 1 from outbox_pending p where p.seq = m.seq)`;
     case 'undelivered':
-      return sql`and m.status <> 'delivered'`;
+      return sql`and exists (select 1 from outbox_pending p where p.seq = m.seq)`;
     case 'any':
       return sql``;
     default: {
@@ -62,25 +62,25 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
 
   redactExpired(deliveredBefore: Date, limit: number): Promise<number> {
     return this.redactBatch(sql`
-      select message_id from outbox
-       where status = 'delivered' and payload is not null and delivered_at < ${deliveredBefore}
-         and message_type = 'Ordningsnotifikation'
-       order by delivered_at
+      select o.message_id from outbox_delivery d join outbox o on o.seq = d.seq
+       where d.payload_held and d.delivered_at < ${deliveredBefore}
+         and o.message_type = 'Ordningsnotifikation'
+       order by d.delivered_at
        limit ${limit}`);
   }
 
   async countExpired(deliveredBefore: Date): Promise<number> {
     return this.count(sql`
-      select count(*) as n from outbox
-       where status = 'delivered' and payload is not null and delivered_at < ${deliveredBefore}
-         and message_type = 'Ordningsnotifikation'`);
+      select count(*) as n from outbox_delivery d join outbox o on o.seq = d.seq
+       where d.payload_held and d.delivered_at < ${deliveredBefore}
+         and o.message_type = 'Ordningsnotifikation'`);
   }
 
   async deliveredErasures(): Promise<string[]> {
     try {
       const { rows } = await sql<{ message_id: string }>`
-        select message_id from outbox
-         where message_type = 'GdprSlettetNotifikation' and payload is not null and status = 'delivered'
+        select message_id from outbox m
+         where message_type = 'GdprSlettetNotifikation' and payload is not null ${deliveryCondition('delivered')}
          order by seq`.execute(this.db);
       return rows.map((r) => r.message_id);
     } catch (error) {
@@ -105,21 +105,30 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
     // One statement: whether anything it names still holds a payload and the redaction itself see
     // the same snapshot, so a row delivered meanwhile cannot slip through.
     const redacted = await this.redactBatch(sql`
-      select message_id from outbox
-       where message_id = ${erasureMessageId}::uuid and status = 'delivered' and payload is not null
+      select message_id from outbox m
+       where message_id = ${erasureMessageId}::uuid and payload is not null ${deliveryCondition('delivered')}
          and not exists (${erasureTargets(erasureMessageId, 'any')})`);
     return redacted > 0;
   }
 
-  /** Redacts the delivered rows `ids` selects, in one short transaction; returns how many. */
+  /**
+   * Redacts the delivered rows `ids` selects, in one short transaction; returns how many. Their
+   * delivery records stop holding a place in the retention sweep's index (payload_held).
+   */
   private async redactBatch(ids: RawBuilder<unknown>): Promise<number> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(${REDACTION_LOCK})`.execute(trx);
-        const result = await sql`
-          update outbox set payload = null, redacted_at = now()
-           where message_id in (${ids}) and payload is not null and status = 'delivered'`.execute(trx);
-        return Number(result.numAffectedRows ?? 0n);
+        const { rows } = await sql<{ n: string }>`
+          with redacted as (
+            update outbox m set payload = null, redacted_at = now()
+             where message_id in (${ids}) and payload is not null ${deliveryCondition('delivered')}
+            returning seq),
+          released as (
+            update outbox_delivery set payload_held = false
+             where seq in (select seq from redacted))
+          select count(*) as n from redacted`.execute(trx);
+        return Number(rows[0]?.n ?? 0);
       });
     } catch (error) {
       return translateUnavailable(error);

@@ -29,15 +29,19 @@ interface ClaimedRow {
 }
 
 /**
- * The outbox as the relay sees it. A claim is a transaction holding row locks (`FOR UPDATE`) on
- * the claimed rows until it settles; settling marks the outcomes and commits in one go.
+ * The outbox as the relay sees it. Every undelivered message has a narrow row in outbox_pending
+ * (migration 0005), inserted with the message; the relay claims from that table alone and reads
+ * the message from outbox by seq. A claim is a transaction holding row locks (`FOR UPDATE`) on
+ * the claimed outbox_pending rows until it settles; settling commits the outcomes in one go: a
+ * delivered message's outbox_pending row is deleted and its outbox_delivery row inserted, a failed
+ * one's attempts, last_error and next_attempt_at are updated. The outbox row is never written.
  *
  * A claim finds heads — each entity's oldest undelivered row — two ways, in one transaction:
  *  - the walk: the first 2 × limit due pending rows in outbox_pending_due order (oldest first),
- *    each probed for an older undelivered row of its entity (NOT EXISTS). When entities have one
+ *    each probed for an older row of its entity in outbox_pending (NOT EXISTS). When entities have one
  *    row each, nearly every row it visits is a head, read in heap order: the uniform drain's path.
  *  - the skip scan, for what the walk did not find: it steps through
- *    `outbox_undelivered_by_entity (ekstern_identifier, seq) where status <> 'delivered'` with one
+ *    `outbox_pending_by_entity (ekstern_identifier, seq)` with one
  *    index descent per entity that has undelivered rows, and the first entry it meets for an
  *    entity is that entity's head. Rows behind a head are never visited, so it costs one descent
  *    per entity whatever the entity's backlog (the walk alone, unbounded, cost 50–300 ms per claim
@@ -49,15 +53,16 @@ interface ClaimedRow {
  *  1. A row R of entity E is claimed only if it is, in the claiming statement's snapshot, the
  *     undelivered row of E with the smallest seq: the walk's NOT EXISTS finds no older one, or the
  *     skip scan's first visible index entry for E is R. Both are plain reads: they do not skip
- *     locked rows, so a row another claim holds (locked, still 'pending' in every snapshot until
- *     that claim commits) is E's head and blocks every later row of E; SKIP LOCKED applies only to
+ *     locked rows, so a row another claim holds (locked, still in outbox_pending in every
+ *     snapshot until that claim commits) is E's head and blocks every later row of E; SKIP LOCKED applies only to
  *     the candidate row itself.
- *  2. A row becomes 'delivered' only in the commit that ends its claim, and that commit happens
+ *  2. A row leaves outbox_pending (is delivered) only in the commit that ends its claim, and that
+ *     commit happens
  *     only after the broker confirmed the routed message.
  *  3. So whenever R is claimed, every older row of E was confirmed by the broker before R's
  *     claiming statement began, and R is published after it: publish order per entity = seq order.
  *  4. Parked and backed-off heads are undelivered, so they block their entity (and only it): they
- *     fail the `status = 'pending' and next_attempt_at <= now()` test, and no later row of their
+ *     fail the `not parked and next_attempt_at <= now()` test, and no later row of their
  *     entity passes point 1.
  *  5. No cursor or high-water mark decides what is eligible: every claim looks at the head of
  *     every entity it passes, so a row whose inserting transaction commits late is simply found by
@@ -69,7 +74,8 @@ interface ClaimedRow {
  *     claims do not revisit the entities still in flight, and a scan that finds too little goes
  *     round to where it began.
  *  6. Two relays never hold the same row: `FOR UPDATE SKIP LOCKED` skips rows another claim holds,
- *     and a row locked, delivered and committed meanwhile fails the re-checked `status = 'pending'`.
+ *     and a row locked, delivered and committed meanwhile is gone from outbox_pending when the lock
+ *     re-reads it.
  * A relay that dies loses its session; PostgreSQL rolls the claim back, the rows are pending and
  * unlocked again and go out once more under the same messageId (at-least-once).
  */
@@ -160,30 +166,34 @@ export class KyselyRelayStore implements OutboxRelayStore {
     probeMore: boolean,
   ): Promise<ClaimedRow[]> {
     const result = await sql<ClaimedRow>`
+      with locked as (
+        select p.seq, p.ekstern_identifier, p.attempts
+          from (select seq from outbox_pending
+                 where not parked and next_attempt_at <= now()
+                   and seq <> all(${[...this.held]}::bigint[])
+                 order by next_attempt_at, seq
+                 limit ${WALK_FACTOR * limit}) due
+          join outbox_pending p on p.seq = due.seq
+         where not p.parked
+           and p.next_attempt_at <= now()
+           and not exists (
+                 select 1 from outbox_pending older
+                  where older.ekstern_identifier = p.ekstern_identifier
+                    and older.seq < p.seq)
+         limit ${limit}
+           for update of p skip locked
+      )
       select ${MESSAGE_COLUMNS}, o.payload::text as body,
-             ${probeMore ? hasMore(sql`o`) : sql`false`} as has_more
-        from (select seq from outbox
-               where status = 'pending' and next_attempt_at <= now()
-                 and seq <> all(${[...this.held]}::bigint[])
-               order by next_attempt_at, seq
-               limit ${WALK_FACTOR * limit}) due
-        join outbox o on o.seq = due.seq
-       where o.status = 'pending'
-         and o.next_attempt_at <= now()
-         and not exists (
-               select 1 from outbox older
-                where older.ekstern_identifier = o.ekstern_identifier
-                  and older.seq < o.seq
-                  and older.status <> 'delivered')
-       limit ${limit}
-         for update of o skip locked`.execute(trx);
+             ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
+        from locked l
+        join outbox o on o.seq = l.seq`.execute(trx);
     return result.rows;
   }
 
   /**
    * Locks the heads of up to `limit` entities, in `ekstern_identifier` order, after `after` or up
    * to and including `upTo`: the skip scan steps from entity to entity through
-   * outbox_undelivered_by_entity, each step one descent (`> previous entity, limit 1`), and stops
+   * outbox_pending_by_entity, each step one descent (`> previous entity, limit 1`), and stops
    * as soon as `limit` heads are locked. An entity whose head is not pending and due (parked,
    * backed off) or is locked by another claim is passed over. With `probeMore`, has_more says
    * whether the entity has an undelivered row behind its head (one more probe of the same index).
@@ -199,9 +209,8 @@ export class KyselyRelayStore implements OutboxRelayStore {
     const upTo = range.upTo ?? null;
     const result = await sql<ClaimedRow>`
       with recursive heads(entity, seq) as (
-          (select ekstern_identifier, seq from outbox
-            where status <> 'delivered'
-              and (${after}::uuid is null or ekstern_identifier > ${after}::uuid)
+          (select ekstern_identifier, seq from outbox_pending
+            where (${after}::uuid is null or ekstern_identifier > ${after}::uuid)
               and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
             order by ekstern_identifier, seq
             limit 1)
@@ -209,28 +218,27 @@ export class KyselyRelayStore implements OutboxRelayStore {
           select n.ekstern_identifier, n.seq
             from heads h
            cross join lateral (
-                 select ekstern_identifier, seq from outbox
-                  where status <> 'delivered'
-                    and ekstern_identifier > h.entity
+                 select ekstern_identifier, seq from outbox_pending
+                  where ekstern_identifier > h.entity
                     and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
                   order by ekstern_identifier, seq
                   limit 1) n
       ),
       -- Lock first, then read the payload and probe has_more: computed beside the lock, they
-      -- would be computed for every head the lock then skips. The other columns come from the
-      -- locked row version (re-read if a concurrent commit changed it, e.g. its attempts).
+      -- would be computed for every head the lock then skips. attempts comes from the locked row
+      -- version (re-read if a concurrent commit changed it).
       locked as (
-        select ${MESSAGE_COLUMNS}
+        select p.seq, p.ekstern_identifier, p.attempts
           from heads h
-          join outbox o on o.seq = h.seq
-         where o.status = 'pending'
-           and o.next_attempt_at <= now()
+          join outbox_pending p on p.seq = h.seq
+         where not p.parked
+           and p.next_attempt_at <= now()
            -- Heads the walk of this claim locked: our own lock would not make SKIP LOCKED skip them.
-           and o.seq <> all(${taken}::bigint[])
+           and p.seq <> all(${taken}::bigint[])
          limit ${limit}
-           for update of o skip locked
+           for update of p skip locked
       )
-      select l.*, o.payload::text as body,
+      select ${MESSAGE_COLUMNS}, o.payload::text as body,
              ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
         from locked l
         join outbox o on o.seq = l.seq
@@ -259,14 +267,15 @@ export class KyselyRelayStore implements OutboxRelayStore {
                as h(entity, seq)
         cross join lateral (
               select x.seq, row_number() over (order by x.seq) as position
-                from outbox x
-               where x.ekstern_identifier = h.entity and x.seq > h.seq and x.status <> 'delivered'
+                from outbox_pending x
+               where x.ekstern_identifier = h.entity and x.seq > h.seq
                order by x.ekstern_identifier, x.seq
                limit ${more}) n
+        join outbox_pending l on l.seq = n.seq
         join outbox o on o.seq = n.seq
-       where o.status = 'pending' and o.next_attempt_at <= now()
+       where not l.parked and l.next_attempt_at <= now()
        order by h.seq, n.position
-         for update of o skip locked`.execute(trx);
+         for update of l skip locked`.execute(trx);
     const chains = new Map<string, RelayMessage[]>();
     for (const row of result.rows) {
       let chain = chains.get(row.head);
@@ -279,7 +288,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
 
   async backlog(): Promise<OutboxBacklog> {
     const { rows } = await sql<{ pending: string; oldest: Date | null }>`
-      select count(*) as pending, min(received_at) as oldest from outbox where status = 'pending'`.execute(
+      select count(*) as pending, min(received_at) as oldest from outbox_pending where not parked`.execute(
       this.db,
     );
     const row = rows[0];
@@ -291,24 +300,24 @@ export class KyselyRelayStore implements OutboxRelayStore {
   }
 }
 
-/** A claimed row's columns as the relay reads them (ClaimedRow), all but the payload (`body`). */
+/**
+ * A claimed row's columns as the relay reads them (ClaimedRow), all but the payload (`body`): the
+ * message from outbox `o`, its attempts from the locked outbox_pending row `l`.
+ */
 const MESSAGE_COLUMNS = sql`o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-  o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key, o.attempts,
+  o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key, l.attempts,
   o.traceparent, o.tracestate`;
 
 /** The walk visits at most this many due rows per head it may return. */
 const WALK_FACTOR = 2;
 
 /**
- * Whether the entity of the row aliased `row` has an undelivered row behind it. Written as an
- * ordered limit 1, not exists(): the order by matches outbox_undelivered_by_entity, so the planner
- * never prefers the all-rows outbox_ekstern_identifier index (seen after a vacuum: 40 µs a probe
- * over an entity's 50 delivered rows, against 2 µs).
+ * Whether the entity of the outbox_pending row aliased `row` has an undelivered row behind it:
+ * the next entry of outbox_pending_by_entity, one descent.
  */
 function hasMore(row: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`coalesce((select true from outbox nxt
-                        where nxt.ekstern_identifier = ${row}.ekstern_identifier
-                          and nxt.status <> 'delivered' and nxt.seq > ${row}.seq
+  return sql`coalesce((select true from outbox_pending nxt
+                        where nxt.ekstern_identifier = ${row}.ekstern_identifier and nxt.seq > ${row}.seq
                         order by nxt.ekstern_identifier, nxt.seq
                         limit 1), false)`;
 }
@@ -332,20 +341,26 @@ class PostgresClaim implements ClaimedBatch {
     this.end();
     try {
       if (delivered.length > 0) {
+        // Two narrow rows instead of rewriting the 1 KB outbox row and its eight index entries: the
+        // message leaves outbox_pending and its delivery record is inserted, in one statement.
         await sql`
-          update outbox set status = 'delivered', delivered_at = now()
-           where seq = any(${delivered}::bigint[]) and status = 'pending'`.execute(this.trx);
+          with gone as (
+            delete from outbox_pending
+             where seq = any(${delivered}::bigint[]) and not parked
+            returning seq, attempts, last_error)
+          insert into outbox_delivery (seq, attempts, last_error)
+          select seq, attempts, last_error from gone`.execute(this.trx);
       }
       if (failed.length > 0) {
         await sql`
-          update outbox o
-             set attempts = o.attempts + f.counts::int,
+          update outbox_pending p
+             set attempts = p.attempts + f.counts::int,
                  last_error = f.error,
                  next_attempt_at = f.next_attempt_at
             from unnest(${failed.map((f) => f.seq)}::bigint[], ${failed.map((f) => f.countsAsAttempt)}::boolean[],
                         ${failed.map(describeFailure)}::text[], ${failed.map((f) => f.nextAttemptAt.toISOString())}::timestamptz[])
                  as f(seq, counts, error, next_attempt_at)
-           where o.seq = f.seq and o.status = 'pending'`.execute(this.trx);
+           where p.seq = f.seq and not p.parked`.execute(this.trx);
       }
       await this.trx.commit().execute();
     } catch (error) {

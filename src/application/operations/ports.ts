@@ -24,7 +24,8 @@ export interface OutboxEntry {
   readonly status: OutboxStatus;
   readonly attempts: number;
   readonly lastError: string | null;
-  readonly nextAttemptAt: Date;
+  /** When the relay may try it next; null once delivered. */
+  readonly nextAttemptAt: Date | null;
   readonly deliveredAt: Date | null;
   readonly redactedAt: Date | null;
 }

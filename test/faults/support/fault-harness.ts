@@ -597,9 +597,9 @@ export class Scenario {
 
   async outboxCounts(): Promise<{ total: number; pending: number; delivered: number }> {
     const { rows } = await sql<{ total: string; pending: string; delivered: string }>`
-      select count(*) as total,
-             count(*) filter (where status = 'pending') as pending,
-             count(*) filter (where status = 'delivered') as delivered from outbox`.execute(this.database.db);
+      select (select count(*) from outbox) as total,
+             (select count(*) from outbox_pending where not parked) as pending,
+             (select count(*) from outbox_delivery) as delivered`.execute(this.database.db);
     return {
       total: Number(rows[0]?.total),
       pending: Number(rows[0]?.pending),

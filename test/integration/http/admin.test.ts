@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { sql } from 'kysely';
 import pino from 'pino';
 import { createAdminApp, listenAdmin } from '../../../src/adapters/http/admin-app';
 import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
@@ -11,6 +10,7 @@ import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-comm
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
 import { FICTITIOUS_CPR, ordningsnotifikation } from '../../support/fixtures';
 import { GDPR_PATH, ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
+import { deliver, receivedAgo, updatePending } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { TestIdentityProvider } from '../../support/tokens';
 
@@ -152,13 +152,17 @@ describe('admin port: health and metrics', () => {
     });
     await post(intake.baseUrl, GDPR_PATH, { requestId: 'metrics-unauth', body: {} });
 
-    await sql`update outbox set received_at = now() - interval '90 seconds' where request_id = 'metrics-1'`.execute(
-      database.db,
-    );
-    await sql`update outbox set status = 'parked' where request_id = 'metrics-2'`.execute(database.db);
-    await sql`update outbox set status = 'delivered', delivered_at = now() where request_id = 'metrics-3'`.execute(
-      database.db,
-    );
+    const messageIdOf = async (requestId: string) =>
+      (
+        await database.db
+          .selectFrom('outbox')
+          .select('message_id')
+          .where('request_id', '=', requestId)
+          .executeTakeFirstOrThrow()
+      ).message_id;
+    await receivedAgo(database.db, await messageIdOf('metrics-1'), '90 seconds');
+    await updatePending(database.db, await messageIdOf('metrics-2'), { parked: true });
+    await deliver(database.db, await messageIdOf('metrics-3'));
     metrics.published(1);
 
     text = await scrape();

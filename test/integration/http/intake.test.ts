@@ -28,7 +28,7 @@ describe('intake over HTTP against PostgreSQL', () => {
   });
 
   const rowsFor = async (requestId: string) =>
-    database.db.selectFrom('outbox').selectAll().where('request_id', '=', requestId).execute();
+    database.db.selectFrom('outbox_audit').selectAll().where('request_id', '=', requestId).execute();
 
   it('answers 200 with an empty body and writes the row with its metadata', async () => {
     const response = await post(intake.baseUrl, ORDNINGS_PATH, {

@@ -49,6 +49,8 @@ describe('the auditor role wsb_auditor and the documented audit queries', () => 
   }
 
   const INSUFFICIENT_PRIVILEGE = '42501';
+  /** object_not_in_prerequisite_state: "cannot update view", for a view PostgreSQL cannot write through. */
+  const VIEW_NOT_UPDATABLE = '55000';
 
   it('can read the view outbox_audit, payload included', async () => {
     const { rows, code } = await asAuditor(
@@ -56,29 +58,55 @@ describe('the auditor role wsb_auditor and the documented audit queries', () => 
     );
     expect(code).to.equal(undefined);
     expect(rows).to.have.length(3);
+    expect(rows?.map((r) => r.status)).to.deep.equal(['delivered', 'pending', 'pending']);
   });
 
-  it('cannot read the outbox table or the operator log', async () => {
+  it('cannot read the outbox tables or the operator log', async () => {
     expect(await asAuditor('select * from outbox')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+    expect(await asAuditor('select * from outbox_pending')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
+    expect(await asAuditor('select * from outbox_delivery')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
     expect(await asAuditor('select * from operator_action')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
     expect(await asAuditor('select * from kysely_migration')).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
   });
 
   it('cannot insert, update or delete anything, through the view or otherwise, nor create objects', async () => {
-    const writes = [
+    // Since migration 0005 outbox_audit is a UNION ALL, which PostgreSQL cannot write through for
+    // anyone: it refuses such a write (55000) before it checks privileges. That the auditor holds no
+    // write privilege on the view is asserted on its own below.
+    const throughTheView = [
       `update outbox_audit set status = 'parked'`,
       `delete from outbox_audit`,
       `insert into outbox_audit (message_id) values (gen_random_uuid())`,
-      `update outbox set status = 'parked'`,
+    ];
+    for (const sql of throughTheView) {
+      expect(await asAuditor(sql), sql)
+        .to.have.property('code')
+        .that.is.oneOf([INSUFFICIENT_PRIVILEGE, VIEW_NOT_UPDATABLE]);
+    }
+    const writes = [
+      `update outbox set payload = null`,
       `delete from outbox`,
+      `update outbox_pending set parked = true`,
+      `delete from outbox_pending`,
+      `insert into outbox_delivery (seq) values (1)`,
+      `update outbox_delivery set payload_held = false`,
+      `delete from outbox_delivery`,
       `insert into operator_action (action, actor, reason) values ('park', 'x', 'y')`,
       `truncate outbox`,
+      `truncate outbox_pending`,
+      `truncate outbox_delivery`,
       `create table auditor_scratch (x int)`,
       `create view auditor_view as select 1`,
     ];
     for (const sql of writes) {
       expect(await asAuditor(sql), sql).to.deep.equal({ code: INSUFFICIENT_PRIVILEGE });
     }
+    const { rows } = await client.query<{ relation: string; privilege: string }>(`
+      select relation, privilege
+        from unnest(array['outbox_audit', 'outbox', 'outbox_pending', 'outbox_delivery', 'operator_action']) as relation,
+             unnest(array['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) as privilege
+       where has_table_privilege('wsb_auditor', relation, privilege)`);
+    expect(rows, 'write privileges wsb_auditor holds').to.deep.equal([]);
   });
 
   it('is a group role: a login role it is granted to reads the view and nothing else', async () => {
@@ -93,8 +121,10 @@ describe('the auditor role wsb_auditor and the documented audit queries', () => 
       try {
         const { rows } = await alice.query('select count(*)::int as n from outbox_audit');
         expect(rows[0]).to.deep.equal({ n: 3 });
-        const denied = await alice.query('select 1 from outbox').catch((e: { code?: string }) => e.code);
-        expect(denied).to.equal(INSUFFICIENT_PRIVILEGE);
+        for (const table of ['outbox', 'outbox_pending', 'outbox_delivery']) {
+          const denied = await alice.query(`select 1 from ${table}`).catch((e: { code?: string }) => e.code);
+          expect(denied, table).to.equal(INSUFFICIENT_PRIVILEGE);
+        }
       } finally {
         await alice.end();
       }

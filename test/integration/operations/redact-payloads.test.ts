@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sql } from 'kysely';
 import type { Clock } from '../../../src/application/intake/ports';
 import { RedactPayloads } from '../../../src/application/operations/redact-payloads';
 import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
@@ -11,7 +10,14 @@ import { describeRedactionContract } from '../../support/redaction-contract';
 import pino from 'pino';
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { metricValue } from '../../support/metrics';
-import { accept, deliver, payloadOf, truncateOutbox } from '../../support/outbox-rows';
+import {
+  accept,
+  deliver,
+  payloadOf,
+  receivedAgo,
+  truncateOutbox,
+  updatePending,
+} from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 const DAY = 86_400_000;
@@ -66,13 +72,7 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
       ordning,
       gdpr,
       deliver: (id, at) => deliver(database.db, id, at),
-      park: async (id) => {
-        await database.db
-          .updateTable('outbox')
-          .set({ status: 'parked', last_error: 'unroutable: no binding' })
-          .where('message_id', '=', id)
-          .execute();
-      },
+      park: (id) => updatePending(database.db, id, { parked: true, last_error: 'unroutable: no binding' }),
       redacted,
       erasuresWaiting: async () =>
         (await new KyselyOutboxReadModel(database.db).statistics()).gdprErasuresWaiting,
@@ -98,9 +98,7 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
       const recent = await ordning(ENTITY_Y, CPR_A);
       await deliver(database.db, recent, new Date(Date.now() - 29 * DAY));
       const pending = await ordning(ENTITY_Z, CPR_A);
-      await sql`update outbox set received_at = now() - interval '90 days' where message_id = ${pending}`.execute(
-        database.db,
-      );
+      await receivedAgo(database.db, pending, '90 days');
 
       const dry = await redact.execute({ dryRun: true });
       expect(dry).to.include({ retention: 5, gdpr: 0 });
@@ -121,6 +119,15 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
       expect(row.request_id).to.match(/^t-/);
       expect(row.ekstern_identifier).to.equal(ENTITY_X);
       expect(await metricValue(metrics, 'wsb_redactions_total', { reason: 'retention' })).to.equal(5);
+      // The delivery records of the redacted rows leave the retention sweep's index; the others stay.
+      const held = await database.db
+        .selectFrom('outbox_delivery')
+        .innerJoin('outbox', 'outbox.seq', 'outbox_delivery.seq')
+        .select(['outbox.message_id', 'outbox_delivery.payload_held'])
+        .execute();
+      expect(Object.fromEntries(held.map((r) => [r.message_id, r.payload_held]))).to.deep.equal(
+        Object.fromEntries([...old.map((id) => [id, false]), [recent, true]]),
+      );
 
       expect(await redact.execute({ dryRun: false })).to.include({ retention: 0, gdpr: 0 });
     });

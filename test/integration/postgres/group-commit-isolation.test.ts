@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { ordningsnotifikation } from '../../support/fixtures';
 import { ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
+import { expectEveryRowQueuedOnce } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { TestIdentityProvider } from '../../support/tokens';
 
@@ -84,6 +85,7 @@ describe('group commit: one request the database refuses never fails the others 
           .where('request_id', 'like', `%-${tag}%`)
           .execute();
         expect(stored.map((r) => r.request_id).sort()).to.deep.equal([...good].sort());
+        await expectEveryRowQueuedOnce(database.db);
         // The refusal landed inside the batch of 98, which was split to find it.
         expect(splits[0], 'the first split batch').to.equal(ids.length - concurrentBatches);
         // The 500's problem says nothing of the database or the value.

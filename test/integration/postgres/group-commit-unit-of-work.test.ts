@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { expect } from 'chai';
-import { sql } from 'kysely';
 import { BatchDeadlockError } from '../../../src/adapters/postgres/batch-transaction';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { outboxMessage } from '../../support/outbox-contract';
+import { expectEveryRowQueuedOnce, truncateOutbox } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 /** What only group commit has: works of one batch waiting for each other's requestIds. */
@@ -19,7 +19,7 @@ describe('adapters/postgres/GroupCommitUnitOfWork', () => {
     await database.drop();
   });
   beforeEach(async () => {
-    await sql`truncate outbox`.execute(database.db);
+    await truncateOutbox(database.db);
     batchSizes.length = 0;
     unitOfWork = new GroupCommitUnitOfWork(
       database.db,
@@ -28,10 +28,12 @@ describe('adapters/postgres/GroupCommitUnitOfWork', () => {
     );
   });
 
-  const requestIds = async () =>
-    (await database.db.selectFrom('outbox').select('request_id').orderBy('request_id').execute()).map(
+  const requestIds = async () => {
+    await expectEveryRowQueuedOnce(database.db);
+    return (await database.db.selectFrom('outbox').select('request_id').orderBy('request_id').execute()).map(
       (r) => r.request_id,
     );
+  };
 
   it('lets a work wait for a requestId held by another work of its batch, which then succeeds', async () => {
     const [, first, second] = await Promise.all([

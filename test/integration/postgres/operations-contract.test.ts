@@ -5,6 +5,7 @@ import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kyse
 import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
 import type { OperatorAction } from '../../../src/application/operations/ports';
 import { describeOperationsContract } from '../../support/operations-contract';
+import { deliver, truncateOutbox, updatePending } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 describe('adapters/postgres: the operations contract against PostgreSQL', () => {
@@ -20,7 +21,7 @@ describe('adapters/postgres: the operations contract against PostgreSQL', () => 
 
   describeOperationsContract('Kysely operations adapters', async () => {
     const db = database.db;
-    await sql`truncate outbox, operator_action`.execute(db);
+    await truncateOutbox(db);
     const intake = new KyselyUnitOfWork(db);
     return {
       readModel: new KyselyOutboxReadModel(db),
@@ -30,27 +31,11 @@ describe('adapters/postgres: the operations contract against PostgreSQL', () => 
         const outcome = await intake.run(({ outbox }) => outbox.append(message));
         if (outcome !== 'appended') throw new Error(`not appended: ${outcome}`);
       },
-      deliver: async (messageId, deliveredAt) => {
-        await db
-          .updateTable('outbox')
-          .set({ status: 'delivered', delivered_at: deliveredAt })
-          .where('message_id', '=', messageId)
-          .execute();
-      },
-      fail: async (messageId, lastError) => {
-        await db
-          .updateTable('outbox')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: lastError }))
-          .where('message_id', '=', messageId)
-          .execute();
-      },
-      parkDirectly: async (messageId, lastError) => {
-        await db
-          .updateTable('outbox')
-          .set({ status: 'parked', last_error: lastError })
-          .where('message_id', '=', messageId)
-          .execute();
-      },
+      deliver: (messageId, deliveredAt) => deliver(db, messageId, deliveredAt),
+      fail: (messageId, lastError) =>
+        updatePending(db, messageId, { attempts: sql<number>`attempts + 1`, last_error: lastError }),
+      parkDirectly: (messageId, lastError) =>
+        updatePending(db, messageId, { parked: true, last_error: lastError }),
       actions: async () => {
         const rows = await db.selectFrom('operator_action').selectAll().orderBy('id').execute();
         return rows.map((r) => ({

@@ -1,10 +1,10 @@
-import { sql } from 'kysely';
 import type { OutboxMessage, UnitOfWork } from '../../../src/application/intake/ports';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
 import type { Aendringstype, MessageKind } from '../../../src/domain/notification';
 import type { RequestId } from '../../../src/domain/request-id';
 import { describeOutboxContract, type OutboxSubject } from '../../support/outbox-contract';
+import { expectEveryRowQueuedOnce, truncateOutbox } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
 describe('adapters/postgres: the outbox contract against PostgreSQL', () => {
@@ -19,6 +19,7 @@ describe('adapters/postgres: the outbox contract against PostgreSQL', () => {
   });
 
   async function stored(): Promise<OutboxMessage[]> {
+    await expectEveryRowQueuedOnce(database.db);
     const rows = await database.db.selectFrom('outbox').selectAll().orderBy('seq').execute();
     return rows.map((row) => ({
       messageId: row.message_id,
@@ -38,7 +39,7 @@ describe('adapters/postgres: the outbox contract against PostgreSQL', () => {
   }
 
   const subject = (unitOfWork: () => UnitOfWork) => async (): Promise<OutboxSubject> => {
-    await sql`truncate outbox`.execute(database.db);
+    await truncateOutbox(database.db);
     return { unitOfWork: unitOfWork(), stored };
   };
 

@@ -62,7 +62,7 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     const delivered = async () => {
       const { rows } = await sql<{
         n: string;
-      }>`select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
+      }>`select count(*) as n from outbox_delivery`.execute(database.db);
       return Number(rows[0]?.n);
     };
     await until(async () => (await delivered()) >= 500, 60_000, 'a partial drain');
@@ -81,7 +81,7 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     const { rows } = await sql<{ parked: string; attempts: string; pending: string }>`
       select count(*) filter (where status = 'parked') as parked,
              count(*) filter (where status = 'pending') as pending,
-             coalesce(sum(attempts), 0) as attempts from outbox`.execute(database.db);
+             coalesce(sum(attempts), 0) as attempts from outbox_audit`.execute(database.db);
     expect(Number(rows[0]?.parked)).to.equal(0);
     expect(Number(rows[0]?.pending)).to.equal(0);
     expect(Number(rows[0]?.attempts), 'attempts used up by the outage').to.equal(0);

@@ -9,7 +9,7 @@ import { exited, spawnRelay, startRelayInProcess } from '../../support/relay';
 
 async function delivered(database: TestDatabase): Promise<number> {
   const { rows } = await sql<{ n: string }>`
-    select count(*) as n from outbox where status = 'delivered'`.execute(database.db);
+    select count(*) as n from outbox_delivery`.execute(database.db);
   return Number(rows[0]?.n);
 }
 
@@ -114,8 +114,9 @@ describe('relay: per-entity chains keep order through a nack mid-chain and a SIG
     await inProcess.stop();
     expect(wrapped?.nacked, 'the chosen row was nacked').to.equal(true);
     expect(wrapped?.overtakes).to.deep.equal([]);
+    // Pending or already delivered again: outbox_audit shows the attempts and last error either way.
     const { rows: nackState } = await sql<{ attempts: number; last_error: string | null }>`
-      select attempts, last_error from outbox where seq = ${nackRow.seq}`.execute(database.db);
+      select attempts, last_error from outbox_audit where seq = ${nackRow.seq}`.execute(database.db);
     expect(nackState[0]?.attempts).to.equal(1);
     expect(nackState[0]?.last_error).to.match(/^nack/);
 

@@ -8,8 +8,8 @@ import { exited, spawnRelay } from '../../support/relay';
 
 async function counts(database: TestDatabase): Promise<{ delivered: number; pending: number }> {
   const { rows } = await sql<{ delivered: string; pending: string }>`
-    select count(*) filter (where status = 'delivered') as delivered,
-           count(*) filter (where status = 'pending') as pending from outbox`.execute(database.db);
+    select (select count(*) from outbox_delivery) as delivered,
+           (select count(*) from outbox_pending where not parked) as pending`.execute(database.db);
   return { delivered: Number(rows[0]?.delivered), pending: Number(rows[0]?.pending) };
 }
 

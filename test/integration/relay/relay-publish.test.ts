@@ -47,10 +47,12 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
 
   /** Rows written by the intake harness name the default exchange; point them at ours. */
   const retarget = () =>
-    sql`update outbox set exchange = ${exchange} where status = 'pending'`.execute(database.db);
+    sql`update outbox set exchange = ${exchange} where seq in (select seq from outbox_pending where not parked)`.execute(
+      database.db,
+    );
   const row = async (requestId: string) =>
     database.db
-      .selectFrom('outbox')
+      .selectFrom('outbox_audit')
       .selectAll()
       .where('request_id', '=', requestId)
       .executeTakeFirstOrThrow();

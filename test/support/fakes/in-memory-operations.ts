@@ -242,6 +242,8 @@ export class InMemoryOperations {
       exchange: message.exchange,
       routingKey: message.routingKey,
       ...state,
+      // As PostgreSQL keeps it: a delivered row has no next attempt.
+      nextAttemptAt: state.status === 'delivered' ? null : state.nextAttemptAt,
     };
   }
 
