@@ -95,6 +95,9 @@ export class KyselyRelayStore implements OutboxRelayStore {
    * Speed only: both find heads by the same rule.
    */
   private deep = false;
+  /** Rows this store has delivered since it last started a vacuum of outbox_pending. */
+  private deliveredSinceVacuum = 0;
+  private vacuuming: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -150,9 +153,40 @@ export class KyselyRelayStore implements OutboxRelayStore {
       return EMPTY_BATCH;
     }
     for (const m of messages) this.held.add(m.seq);
-    return new PostgresClaim(trx, messages, () => {
-      for (const m of messages) this.held.delete(m.seq);
-    });
+    return new PostgresClaim(
+      trx,
+      messages,
+      () => {
+        for (const m of messages) this.held.delete(m.seq);
+      },
+      (count) => this.delivered(count),
+    );
+  }
+
+  /**
+   * Every delivered row leaves a dead tuple in outbox_pending and dead entries at the front of its
+   * two indexes, exactly where every claim starts reading; until a vacuum removes them, each claim
+   * steps over them (measured by bench/drained-claim-probe.ts: an empty claim took 14 ms right
+   * after a drain of 100 000 rows, 3 ms after a vacuum). Autovacuum comes only when its launcher
+   * wakes (autovacuum_naptime, a minute by default), so after every VACUUM_AFTER_DELIVERIES rows
+   * the store vacuums the narrow table itself, in the background: tens of milliseconds, no lock
+   * that blocks a claim, an insert or a settle, and skipped while another relay's vacuum runs. A
+   * failure (a role that does not own the table, say) changes nothing but speed: autovacuum
+   * remains.
+   */
+  private delivered(count: number): void {
+    this.deliveredSinceVacuum += count;
+    if (this.deliveredSinceVacuum < VACUUM_AFTER_DELIVERIES || this.vacuuming !== undefined) return;
+    this.deliveredSinceVacuum = 0;
+    this.vacuuming = sql`vacuum (skip_locked) outbox_pending`
+      .execute(this.db)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        this.vacuuming = undefined;
+      });
   }
 
   /**
@@ -168,13 +202,16 @@ export class KyselyRelayStore implements OutboxRelayStore {
     const result = await sql<ClaimedRow>`
       with locked as (
         select p.seq, p.ekstern_identifier, p.attempts
-          from (select seq from outbox_pending
-                 where not parked and next_attempt_at <= now()
-                   and seq <> all(${[...this.held]}::bigint[])
-                 order by next_attempt_at, seq
-                 limit ${WALK_FACTOR * limit}) due
-          join outbox_pending p on p.seq = due.seq
-         where not p.parked
+          from outbox_pending p
+         -- The due rows as an array looked up by primary key: joined as a subquery, the planner
+         -- hashed it against a scan of the whole table (1.8 ms over a drained, unvacuumed one).
+         where p.seq = any(array(
+                 select seq from outbox_pending
+                  where not parked and next_attempt_at <= now()
+                    and seq <> all(${[...this.held]}::bigint[])
+                  order by next_attempt_at, seq
+                  limit ${WALK_FACTOR * limit}))
+           and not p.parked
            and p.next_attempt_at <= now()
            and not exists (
                  select 1 from outbox_pending older
@@ -308,6 +345,9 @@ const MESSAGE_COLUMNS = sql`o.seq, o.message_id, o.request_id, o.message_type, o
   o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key, l.attempts,
   o.traceparent, o.tracestate`;
 
+/** Deliveries after which a store vacuums outbox_pending (see KyselyRelayStore.delivered). */
+const VACUUM_AFTER_DELIVERIES = 10_000;
+
 /** The walk visits at most this many due rows per head it may return. */
 const WALK_FACTOR = 2;
 
@@ -335,6 +375,7 @@ class PostgresClaim implements ClaimedBatch {
     private readonly trx: ControlledTransaction<Database>,
     readonly messages: readonly RelayMessage[],
     private readonly ended: () => void,
+    private readonly onDelivered: (count: number) => void,
   ) {}
 
   async settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void> {
@@ -363,6 +404,7 @@ class PostgresClaim implements ClaimedBatch {
            where p.seq = f.seq and not p.parked`.execute(this.trx);
       }
       await this.trx.commit().execute();
+      if (delivered.length > 0) this.onDelivered(delivered.length);
     } catch (error) {
       await this.trx
         .rollback()

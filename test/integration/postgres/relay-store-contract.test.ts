@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { sql } from 'kysely';
 import { KyselyRelayStore } from '../../../src/adapters/postgres/kysely-relay-store';
-import { truncateOutbox } from '../../support/outbox-rows';
+import { insertPendingRows, truncateOutbox } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { describeRelayStoreContract } from '../../support/relay-store-contract';
 
@@ -78,5 +80,47 @@ describe('adapters/postgres: the relay store contract against PostgreSQL', () =>
         };
       },
     };
+  });
+
+  it('vacuums outbox_pending itself after 10 000 deliveries, so claims stop stepping over their dead entries', async () => {
+    await truncateOutbox(database.db);
+    const vacuums = async () => {
+      const { rows } = await sql<{ n: string }>`
+        select vacuum_count + autovacuum_count as n from pg_stat_user_tables where relname = 'outbox_pending'`.execute(
+        database.db,
+      );
+      return Number(rows[0]?.n ?? 0);
+    };
+    await sql`alter table outbox_pending set (autovacuum_enabled = off)`.execute(database.db);
+    try {
+      const before = await vacuums();
+      await insertPendingRows(database.db, { count: 10_000, entities: 10_000, exchange: 'x' });
+      const store = new KyselyRelayStore(database.db);
+      let delivered = 0;
+      for (;;) {
+        const batch = await store.claim(500);
+        if (batch.messages.length === 0) break;
+        await batch.settle(
+          batch.messages.map((m) => m.seq),
+          [],
+        );
+        delivered += batch.messages.length;
+        // Short of the threshold, no vacuum yet.
+        if (delivered < 10_000)
+          expect(await vacuums(), `vacuums after ${delivered} deliveries`).to.equal(before);
+      }
+      expect(delivered).to.equal(10_000);
+      const deadline = Date.now() + 10_000;
+      while ((await vacuums()) === before && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await vacuums(), 'vacuums after 10 000 deliveries').to.equal(before + 1);
+      const { rows } = await sql<{ dead: string }>`
+        select n_dead_tup as dead from pg_stat_user_tables where relname = 'outbox_pending'`.execute(
+        database.db,
+      );
+      expect(Number(rows[0]?.dead), 'dead tuples left').to.be.lessThan(500);
+    } finally {
+      await sql`alter table outbox_pending reset (autovacuum_enabled)`.execute(database.db);
+    }
   });
 });
