@@ -75,6 +75,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     alter table outbox drop column status, drop column attempts, drop column last_error,
                        drop column next_attempt_at, drop column delivered_at`.execute(db);
   await createAuditView(db);
+  // The planner does not use a partial index's statistics for estimates, so it took a CPR number to
+  // match 0.5 % of all rows (5 000 of a million) and, now that the view joins outbox_delivery,
+  // hashed the whole of that table for the auditors' subject access query (45 ms instead of 0.2 ms
+  // at a million rows). Statistics on the expression itself give the planner the real figure.
+  await sql`
+    create statistics outbox_cpr_statistics
+      on ((payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer')) from outbox`.execute(db);
+  await sql`analyze outbox, outbox_pending, outbox_delivery`.execute(db);
 
   // outbox_pending turns over completely with every drain: every delivered row leaves a dead
   // tuple in it and two dead index entries, which the claim's scans step over until a vacuum.
@@ -118,6 +126,7 @@ async function grantAuditView(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop statistics outbox_cpr_statistics`.execute(db);
   await sql`drop view outbox_audit`.execute(db);
   await sql`
     alter table outbox
