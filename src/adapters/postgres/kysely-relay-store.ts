@@ -114,8 +114,11 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // have one row each, nearly every row it visits is a head, read in heap order. Then, for
       // what it did not find, the skip scan, which costs one descent per entity whatever the
       // entity's backlog.
-      const rows = this.deep ? [] : await this.walk(trx, limit, probeMore);
-      if (rows.length < limit) {
+      const walked = this.deep ? undefined : await this.walk(trx, limit, probeMore);
+      const rows = walked?.rows ?? [];
+      // A walk that saw every due row has tested every due head already: the skip scan would find
+      // nothing more (a row committed since is found by the next claim, which its NOTIFY wakes).
+      if (rows.length < limit && walked?.sawEveryDueRow !== true) {
         const taken = rows.map((r) => r.seq);
         const start = this.resumeAfter;
         const scanned = await this.skipScan(trx, limit - rows.length, probeMore, taken, { after: start });
@@ -192,25 +195,29 @@ export class KyselyRelayStore implements OutboxRelayStore {
   /**
    * Locks up to `limit` heads among the first WALK_FACTOR × limit due pending rows in the order of
    * outbox_pending_due (next_attempt_at, seq): a row is a head if its entity has no undelivered
-   * row with a smaller seq (the NOT EXISTS, a plain read that does not skip locked rows).
+   * row with a smaller seq (the NOT EXISTS, a plain read that does not skip locked rows). Says
+   * whether it saw every due row (fewer than WALK_FACTOR × limit), this store's held rows aside.
    */
   private async walk(
     trx: ControlledTransaction<Database>,
     limit: number,
     probeMore: boolean,
-  ): Promise<ClaimedRow[]> {
-    const result = await sql<ClaimedRow>`
-      with locked as (
+  ): Promise<{ rows: ClaimedRow[]; sawEveryDueRow: boolean }> {
+    const walkRows = WALK_FACTOR * limit;
+    const result = await sql<(ClaimedRow & { due_rows: number }) | { seq: null; due_rows: number }>`
+      with due as materialized (
+        select seq from outbox_pending
+         where not parked and next_attempt_at <= now()
+           and seq <> all(${[...this.held]}::bigint[])
+         order by next_attempt_at, seq
+         limit ${walkRows}
+      ),
+      locked as (
         select p.seq, p.ekstern_identifier, p.attempts
           from outbox_pending p
          -- The due rows as an array looked up by primary key: joined as a subquery, the planner
          -- hashed it against a scan of the whole table (1.8 ms over a drained, unvacuumed one).
-         where p.seq = any(array(
-                 select seq from outbox_pending
-                  where not parked and next_attempt_at <= now()
-                    and seq <> all(${[...this.held]}::bigint[])
-                  order by next_attempt_at, seq
-                  limit ${WALK_FACTOR * limit}))
+         where p.seq = any(array(select seq from due))
            and not p.parked
            and p.next_attempt_at <= now()
            and not exists (
@@ -219,12 +226,19 @@ export class KyselyRelayStore implements OutboxRelayStore {
                     and older.seq < p.seq)
          limit ${limit}
            for update of p skip locked
+      ),
+      found as (
+        select ${MESSAGE_COLUMNS}, o.payload::text as body,
+               ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
+          from locked l
+          join outbox o on o.seq = l.seq
       )
-      select ${MESSAGE_COLUMNS}, o.payload::text as body,
-             ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
-        from locked l
-        join outbox o on o.seq = l.seq`.execute(trx);
-    return result.rows;
+      -- One row even when nothing was locked, to carry how many due rows the walk saw.
+      select f.*, c.due_rows
+        from (select count(*)::int as due_rows from due) c
+        left join found f on true`.execute(trx);
+    const rows = result.rows.filter((r): r is ClaimedRow & { due_rows: number } => r.seq !== null);
+    return { rows, sawEveryDueRow: (result.rows[0]?.due_rows ?? 0) < walkRows };
   }
 
   /**
