@@ -57,23 +57,29 @@ function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ mes
        and m.seq < (select seq from g) ${status}`;
 }
 
+/**
+ * From and where of the Ordningsnotifikation rows delivered before `deliveredBefore` that still
+ * hold a payload: outbox_delivery `d` through its partial index on payload_held, and outbox `o`.
+ */
+function expired(deliveredBefore: Date): RawBuilder<unknown> {
+  return sql`
+      from outbox_delivery d join outbox o on o.seq = d.seq
+     where d.payload_held and d.delivered_at < ${deliveredBefore}
+       and o.message_type = 'Ordningsnotifikation'`;
+}
+
 export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   redactExpired(deliveredBefore: Date, limit: number): Promise<number> {
     return this.redactBatch(sql`
-      select o.message_id from outbox_delivery d join outbox o on o.seq = d.seq
-       where d.payload_held and d.delivered_at < ${deliveredBefore}
-         and o.message_type = 'Ordningsnotifikation'
+      select o.message_id ${expired(deliveredBefore)}
        order by d.delivered_at
        limit ${limit}`);
   }
 
   async countExpired(deliveredBefore: Date): Promise<number> {
-    return this.count(sql`
-      select count(*) as n from outbox_delivery d join outbox o on o.seq = d.seq
-       where d.payload_held and d.delivered_at < ${deliveredBefore}
-         and o.message_type = 'Ordningsnotifikation'`);
+    return this.count(sql`select count(*) as n ${expired(deliveredBefore)}`);
   }
 
   async deliveredErasures(): Promise<string[]> {

@@ -38,11 +38,12 @@ interface ClaimedRow {
  *
  * A claim finds heads — each entity's oldest undelivered row — two ways, in one transaction:
  *  - the walk: the first 2 × limit due pending rows in outbox_pending_due order (oldest first),
- *    each probed for an older row of its entity in outbox_pending (NOT EXISTS). When entities have one
- *    row each, nearly every row it visits is a head, read in heap order: the uniform drain's path.
+ *    each probed for an older row of its entity in outbox_pending (NOT EXISTS). When entities
+ *    have one row each, nearly every row it visits is a head, read in heap order: the uniform
+ *    drain's path.
  *  - the skip scan, for what the walk did not find: it steps through
- *    `outbox_pending_by_entity (ekstern_identifier, seq)` with one
- *    index descent per entity that has undelivered rows, and the first entry it meets for an
+ *    `outbox_pending_by_entity (ekstern_identifier, seq)` with one index descent per entity that
+ *    has undelivered rows, and the first entry it meets for an
  *    entity is that entity's head. Rows behind a head are never visited, so it costs one descent
  *    per entity whatever the entity's backlog (the walk alone, unbounded, cost 50–300 ms per claim
  *    with one entity's 5 000 rows waiting, and ~0.8 s for an empty claim over 100 000 rows).
@@ -54,11 +55,10 @@ interface ClaimedRow {
  *     undelivered row of E with the smallest seq: the walk's NOT EXISTS finds no older one, or the
  *     skip scan's first visible index entry for E is R. Both are plain reads: they do not skip
  *     locked rows, so a row another claim holds (locked, still in outbox_pending in every
- *     snapshot until that claim commits) is E's head and blocks every later row of E; SKIP LOCKED applies only to
- *     the candidate row itself.
+ *     snapshot until that claim commits) is E's head and blocks every later row of E; SKIP LOCKED
+ *     applies only to the candidate row itself.
  *  2. A row leaves outbox_pending (is delivered) only in the commit that ends its claim, and that
- *     commit happens
- *     only after the broker confirmed the routed message.
+ *     commit happens only after the broker confirmed the routed message.
  *  3. So whenever R is claimed, every older row of E was confirmed by the broker before R's
  *     claiming statement began, and R is published after it: publish order per entity = seq order.
  *  4. Parked and backed-off heads are undelivered, so they block their entity (and only it): they
@@ -97,7 +97,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
   private deep = false;
   /** Rows this store has delivered since it last started a vacuum of outbox_pending. */
   private deliveredSinceVacuum = 0;
-  private vacuuming: Promise<void> | undefined;
+  private vacuuming = false;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -179,16 +179,14 @@ export class KyselyRelayStore implements OutboxRelayStore {
    */
   private delivered(count: number): void {
     this.deliveredSinceVacuum += count;
-    if (this.deliveredSinceVacuum < VACUUM_AFTER_DELIVERIES || this.vacuuming !== undefined) return;
+    if (this.deliveredSinceVacuum < VACUUM_AFTER_DELIVERIES || this.vacuuming) return;
     this.deliveredSinceVacuum = 0;
-    this.vacuuming = sql`vacuum (skip_locked) outbox_pending`
+    this.vacuuming = true;
+    void sql`vacuum (skip_locked) outbox_pending`
       .execute(this.db)
-      .then(
-        () => undefined,
-        () => undefined,
-      )
+      .catch(() => undefined)
       .finally(() => {
-        this.vacuuming = undefined;
+        this.vacuuming = false;
       });
   }
 
@@ -227,12 +225,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
          limit ${limit}
            for update of p skip locked
       ),
-      found as (
-        select ${MESSAGE_COLUMNS}, o.payload::text as body,
-               ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
-          from locked l
-          join outbox o on o.seq = l.seq
-      )
+      found as (${lockedMessages(probeMore)})
       -- One row even when nothing was locked, to carry how many due rows the walk saw.
       select f.*, c.due_rows
         from (select count(*)::int as due_rows from due) c
@@ -289,10 +282,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
          limit ${limit}
            for update of p skip locked
       )
-      select ${MESSAGE_COLUMNS}, o.payload::text as body,
-             ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
-        from locked l
-        join outbox o on o.seq = l.seq
+      ${lockedMessages(probeMore)}
        order by l.ekstern_identifier`.execute(trx);
     return result.rows;
   }
@@ -361,6 +351,18 @@ const MESSAGE_COLUMNS = sql`o.seq, o.message_id, o.request_id, o.message_type, o
 
 /** Deliveries after which a store vacuums outbox_pending (see KyselyRelayStore.delivered). */
 const VACUUM_AFTER_DELIVERIES = 10_000;
+
+/**
+ * The messages of the outbox_pending rows a claim's `locked` CTE holds (aliased `l`), with their
+ * payload and, with `probeMore`, has_more: the walk and the skip scan end the same way.
+ */
+function lockedMessages(probeMore: boolean): RawBuilder<unknown> {
+  return sql`
+    select ${MESSAGE_COLUMNS}, o.payload::text as body,
+           ${probeMore ? hasMore(sql`l`) : sql`false`} as has_more
+      from locked l
+      join outbox o on o.seq = l.seq`;
+}
 
 /** The walk visits at most this many due rows per head it may return. */
 const WALK_FACTOR = 2;
