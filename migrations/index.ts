@@ -3,6 +3,7 @@ import * as outbox from './0001-outbox';
 import * as operations from './0003-operations';
 import * as traceContext from './0004-trace-context';
 import * as deliveryRecord from './0005-delivery-record';
+import * as actionLogReads from './0006-action-log-reads';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-operations': operations,
   '0004-trace-context': traceContext,
   '0005-delivery-record': deliveryRecord,
+  '0006-action-log-reads': actionLogReads,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { OperatorActionKind } from '../../application/operations/ports';
 
 /** The schema as kysely sees it; migrations/ is the source of truth. */
 export interface OutboxTable {
@@ -69,7 +70,7 @@ export interface OutboxAuditView {
 
 export interface OperatorActionTable {
   id: Generated<string>;
-  action: 'replay' | 'park' | 'redact';
+  action: OperatorActionKind;
   message_id: string | null;
   request_id: string | null;
   actor: string;

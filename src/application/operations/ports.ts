@@ -58,7 +58,12 @@ export interface OperatorOutbox {
   park(messageId: string): Promise<void>;
 }
 
-export type OperatorActionKind = 'replay' | 'park' | 'redact';
+/**
+ * What the action log records. `reveal` is a payload shown to a person (console or `outbox show
+ * --payload`), `subject-access` a search by CPR number: both change nothing but are logged with
+ * their reason, like the changes.
+ */
+export type OperatorActionKind = 'replay' | 'park' | 'redact' | 'reveal' | 'subject-access';
 
 export interface OperatorAction {
   readonly action: OperatorActionKind;
@@ -118,4 +123,153 @@ export interface RedactionObserver {
 export interface ReadinessCheck {
   readonly name: string;
   readonly check: () => Promise<boolean | void>;
+}
+
+export type MessageKind = 'Ordningsnotifikation' | 'GdprSlettetNotifikation';
+
+/**
+ * A search over the outbox (`outbox list`, the console's message list). Every filter is optional
+ * and all that are given must hold. Pages go newest first, by `seq`.
+ */
+export interface OutboxSearch {
+  /** Exact match. */
+  readonly requestId?: string;
+  /** Exact match; a value that is not a uuid matches nothing (never an error). */
+  readonly messageId?: string;
+  readonly eksternIdentifier?: string;
+  readonly jobCenterKode?: string;
+  readonly kind?: MessageKind;
+  /** `undelivered` is pending or parked: the console's default list. */
+  readonly status?: OutboxStatus | 'undelivered';
+  /**
+   * Only undelivered rows of blocked entities: entities whose oldest undelivered row is parked or
+   * has failed at least once (the rows `OutboxStatistics.blockedEntities` counts, and those behind).
+   */
+  readonly blocked?: boolean;
+  /** received_at >= from. */
+  readonly receivedFrom?: Date;
+  /** received_at < to. */
+  readonly receivedTo?: Date;
+  /** Keyset: the `next` of the previous page; only rows with a smaller seq. */
+  readonly after?: string;
+  /** 1–500. */
+  readonly limit: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass as `after` for the next page; null on the last. */
+  readonly next: string | null;
+}
+
+/** An action log row, as read back. */
+export interface RecordedAction extends OperatorAction {
+  readonly id: string;
+  readonly at: Date;
+  /**
+   * Every message the action touched: its `messageId` for a single-message action, all of them
+   * for a group or bulk action, empty for a sweep or a search that named none.
+   */
+  readonly messageIds: readonly string[];
+}
+
+export interface ActionSearch {
+  /** Actions that touched this message (single or as part of a group). */
+  readonly messageId?: string;
+  readonly actor?: string;
+  readonly action?: OperatorActionKind;
+  /** at >= since. */
+  readonly since?: Date;
+  /** Keyset, newest first, by id. */
+  readonly after?: string;
+  readonly limit: number;
+}
+
+/** Why an undelivered message is not on its way to the broker right now. */
+export type Hold =
+  | { readonly _tag: 'Delivered' }
+  /** Due now: the next claim takes it. */
+  | { readonly _tag: 'Due' }
+  /** Failed before; the relay tries again at `until` (capped exponential backoff). */
+  | { readonly _tag: 'BackingOff'; readonly until: Date }
+  /** Parked: the relay leaves it (and everything after it of the entity) until replayed. */
+  | { readonly _tag: 'Parked'; readonly parkedBy: RecordedAction | null }
+  /** An earlier undelivered message of the same entity goes first (per-entity order). */
+  | {
+      readonly _tag: 'BlockedBy';
+      readonly blocker: OutboxEntry;
+      readonly blockerHold: Exclude<Hold, { _tag: 'BlockedBy' }>;
+    };
+
+/** One message with what it waits for: `outbox show`, the console's message page. */
+export interface EntryDetail {
+  readonly entry: OutboxEntry;
+  readonly hold: Hold;
+  /** The W3C trace id of its traceparent, when it has one. */
+  readonly traceId: string | null;
+  /** Why its payload was redacted, once it was; for `gdpr`, the notice that erased it. */
+  readonly redaction: { readonly reason: RedactionReason; readonly byMessageId: string | null } | null;
+}
+
+/** Undelivered messages whose last error is the same once ids and numbers are normalised. */
+export interface FailureGroup {
+  /** Stable for the same normalised error text; safe in a URL path ([0-9a-f]+). */
+  readonly fingerprint: string;
+  /** The normalised error text (ids and numbers replaced), never a payload value. */
+  readonly error: string;
+  readonly count: number;
+  readonly parked: number;
+  /** received_at of the oldest and newest member. */
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+}
+
+/** One GdprSlettetNotifikation and how far its erasure has come. */
+export interface ErasureNotice {
+  readonly entry: OutboxEntry;
+  /** Messages whose payload this notice erased (redaction reason gdpr, by this notice). */
+  readonly erased: number;
+  /** Earlier messages it names that still hold a payload (undelivered ones hold it back). */
+  readonly waiting: number;
+  /** The notice's own payload is redacted once nothing it names holds one: its cascade is done. */
+  readonly done: boolean;
+}
+
+/** A database session of a gateway process (pg_stat_activity's application_name `wsb-gateway …`). */
+export interface ConnectedProcess {
+  readonly applicationName: string;
+  readonly clientAddress: string | null;
+  readonly pid: number;
+  readonly connections: number;
+  readonly since: Date;
+}
+
+/** Deliveries in one minute, and the delay received → delivered of those delivered in it. */
+export interface DeliveryMinute {
+  readonly minute: Date;
+  readonly delivered: number;
+  readonly delayP50Seconds: number | null;
+  readonly delayP95Seconds: number | null;
+}
+
+/**
+ * The questions operators and auditors ask of the outbox, answered one way for the command line
+ * and the console. Reads only: changes go through `OperatorUnitOfWork`. Each answer is cheap at a
+ * million rows (an index look-up or a scan of the undelivered rows), never a scan of the history.
+ */
+export interface OutboxExplorer {
+  search(search: OutboxSearch): Promise<Page<OutboxEntry>>;
+  /** Message id or request id, as `OutboxReadModel.find`, with what each waits for. */
+  detail(id: string): Promise<EntryDetail[]>;
+  /** One entity's messages in acceptance order (oldest first); keyset by seq ascending. */
+  entity(eksternIdentifier: string, after: string | undefined, limit: number): Promise<Page<EntryDetail>>;
+  failureGroups(): Promise<FailureGroup[]>;
+  /** The undelivered messages of one group, oldest first. */
+  failureGroupMembers(fingerprint: string): Promise<OutboxEntry[]>;
+  actions(search: ActionSearch): Promise<Page<RecordedAction>>;
+  erasureNotices(after: string | undefined, limit: number): Promise<Page<ErasureNotice>>;
+  /** Messages that still hold a payload naming this CPR number (redacted ones no longer do). */
+  subjectAccess(cprNummer: string): Promise<OutboxEntry[]>;
+  deliveriesPerMinute(since: Date): Promise<DeliveryMinute[]>;
+  connectedProcesses(): Promise<ConnectedProcess[]>;
 }
