@@ -6,13 +6,13 @@ import type {
   EntryDetail,
   ErasureNotice,
   FailureGroup,
-  Hold,
   OutboxEntry,
   OutboxExplorer,
   OutboxSearch,
   Page,
   RecordedAction,
 } from '../../application/operations/ports';
+import { holdOf, traceIdOf } from '../../application/operations/entry-hold';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
 import { type EntryRow, selectEntries, toEntry, UUID } from './kysely-outbox-read-model';
@@ -184,23 +184,13 @@ export class KyselyOutboxExplorer implements OutboxExplorer {
     }
     const parked = [...rows, ...heads.values()].filter((r) => r.status === 'parked').map((r) => r.message_id);
     const parks = await this.parks(parked);
-    const now = Date.now();
-    const ownHold = (row: EntryRow): Exclude<Hold, { _tag: 'BlockedBy' }> => {
-      if (row.status === 'delivered') return { _tag: 'Delivered' };
-      if (row.status === 'parked') return { _tag: 'Parked', parkedBy: parks.get(row.message_id) ?? null };
-      const until = row.next_attempt_at;
-      return until !== null && until.getTime() > now ? { _tag: 'BackingOff', until } : { _tag: 'Due' };
-    };
+    const now = new Date();
     return rows.map((row) => {
       const head = heads.get(row.ekstern_identifier);
-      const hold: Hold =
-        row.status === 'pending' && head !== undefined && Number(head.seq) < Number(row.seq)
-          ? { _tag: 'BlockedBy', blocker: toEntry(head), blockerHold: ownHold(head) }
-          : ownHold(row);
       return {
         entry: toEntry(row),
-        hold,
-        traceId: row.traceparent?.split('-')[1] ?? null,
+        hold: holdOf(toEntry(row), head && toEntry(head), (id) => parks.get(id) ?? null, now),
+        traceId: traceIdOf(row.traceparent),
         redaction:
           row.redaction_reason === null
             ? null
