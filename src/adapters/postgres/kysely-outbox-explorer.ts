@@ -117,12 +117,17 @@ export class KyselyOutboxExplorer implements OutboxExplorer {
       if (notices.items.length === 0) return { items: [], next: notices.next };
       const { rows } = await erasedCounts(notices.items.map((n) => n.messageId)).execute(this.db);
       const erased = new Map(rows.map((r) => [r.notice, r.erased]));
-      const items: ErasureNotice[] = [];
-      for (const entry of notices.items) {
-        const done = entry.redactedAt !== null;
-        const waiting = done ? 0 : ((await erasureWaiting(entry.messageId).execute(this.db)).rows[0]?.n ?? 0);
-        items.push({ entry, erased: erased.get(entry.messageId) ?? 0, waiting, done });
+      const open = notices.items.filter((n) => n.redactedAt === null).map((n) => n.messageId);
+      const waiting = new Map<string, number>();
+      if (open.length > 0) {
+        for (const r of (await erasureWaiting(open).execute(this.db)).rows) waiting.set(r.notice, r.waiting);
       }
+      const items = notices.items.map((entry) => ({
+        entry,
+        erased: erased.get(entry.messageId) ?? 0,
+        waiting: waiting.get(entry.messageId) ?? 0,
+        done: entry.redactedAt !== null,
+      }));
       return { items, next: notices.next };
     });
   }
