@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { migrationProvider } from '../../../migrations';
 import type { Database } from '../../../src/adapters/postgres/database';
+import { auditRows, migrateTo } from '../../support/migrations';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../../support/postgres';
 
 const ENTITY_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -114,7 +115,7 @@ describe('migration 0007-redaction-record: why a payload was redacted, and every
       count: 3,
       messageIds: [idOf(UNDELIVERED_NOTICE), idOf(HELD), 'not-a-uuid'],
     });
-    auditBefore = await audit(database.db);
+    auditBefore = await auditRows(database.db);
     schemaBefore = await schema(database.db);
   });
 
@@ -124,7 +125,7 @@ describe('migration 0007-redaction-record: why a payload was redacted, and every
 
   it('up: outbox_audit gains the reason and the erasing notice as its last columns, filled in where the history tells', async () => {
     await migrateTo(migrator, '0007-redaction-record');
-    const after = await audit(database.db);
+    const after = await auditRows(database.db);
     expect(after.map((r) => Object.keys(r))).to.deep.equal(
       auditBefore.map((r) => [...Object.keys(r), ...NEW_AUDIT_COLUMNS]),
     );
@@ -189,22 +190,10 @@ describe('migration 0007-redaction-record: why a payload was redacted, and every
 
   it('down to 0006: the view, the tables and the indexes are as before', async () => {
     await migrateTo(migrator, '0006-action-log-reads');
-    expect(await audit(database.db)).to.deep.equal(auditBefore);
+    expect(await auditRows(database.db)).to.deep.equal(auditBefore);
     expect(await schema(database.db)).to.deep.equal(schemaBefore);
   });
 });
-
-async function migrateTo(migrator: Migrator, target: string): Promise<void> {
-  const { error, results } = await migrator.migrateTo(target);
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
-  for (const r of results ?? [])
-    if (r.status !== 'Success') throw new Error(`migration ${r.migrationName}: ${r.status}`);
-}
-
-async function audit(db: Kysely<Database>): Promise<Array<Record<string, unknown>>> {
-  const { rows } = await sql<Record<string, unknown>>`select * from outbox_audit order by seq`.execute(db);
-  return rows;
-}
 
 interface Schema {
   readonly deliveryColumns: Array<{ name: string; type: string }>;
