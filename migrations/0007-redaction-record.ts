@@ -113,11 +113,15 @@ async function fillRedactionRecord(db: Kysely<unknown>): Promise<void> {
       union all
       select coalesce(max(seq), 0), 9223372036854775807, null from notices
     ), retention as (
-      select o.seq
+      -- Lateral, so that each range is one scan of outbox_seq_unique: as a plain join PostgreSQL
+      -- compared every redacted row with every range (118 s at a million rows and 10 000 notices).
+      select x.seq
         from ranges r
-        join outbox o on o.seq > r.lo and o.seq < r.hi
-       where o.message_type = 'Ordningsnotifikation' and o.redacted_at is not null
-         and (r.earliest is null or r.earliest > o.redacted_at)
+        cross join lateral (
+          select o.seq from outbox o
+           where o.seq > r.lo and o.seq < r.hi
+             and o.message_type = 'Ordningsnotifikation' and o.redacted_at is not null
+             and (r.earliest is null or r.earliest > o.redacted_at)) x
     )
     update outbox_delivery d set redaction_reason = 'retention'
       from retention r
