@@ -15,6 +15,7 @@ import type {
 import { holdOf, traceIdOf } from '../../application/operations/entry-hold';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
+import { DeliveryMinutes } from './delivery-minutes';
 import { type EntryRow, selectEntries, toEntry, UUID } from './kysely-outbox-read-model';
 import { type ActionRow, actionsById, searchActions } from './sql/action-log';
 import { CONNECTED_PROCESSES } from './sql/connected-processes';
@@ -34,6 +35,8 @@ const PROCESS_PID = / pid ([0-9]+)$/;
  * find through the read model's selectEntries, and works out what each message waits for.
  */
 export class KyselyOutboxExplorer implements OutboxExplorer {
+  private readonly deliveryMinutes = new DeliveryMinutes();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   search(search: OutboxSearch): Promise<Page<OutboxEntry>> {
@@ -140,15 +143,17 @@ export class KyselyOutboxExplorer implements OutboxExplorer {
   }
 
   deliveriesPerMinute(since: Date): Promise<DeliveryMinute[]> {
-    return this.guard(async () => {
-      const { rows } = await deliveriesPerMinute(since).execute(this.db);
-      return rows.map((r) => ({
-        minute: r.minute,
-        delivered: r.delivered,
-        delayP50Seconds: r.p50 === null ? null : Number(r.p50),
-        delayP95Seconds: r.p95 === null ? null : Number(r.p95),
-      }));
-    });
+    return this.guard(() =>
+      this.deliveryMinutes.since(since, new Date(), async (from, before) => {
+        const { rows } = await deliveriesPerMinute(from, before).execute(this.db);
+        return rows.map((r) => ({
+          minute: r.minute,
+          delivered: r.delivered,
+          delayP50Seconds: r.p50 === null ? null : Number(r.p50),
+          delayP95Seconds: r.p95 === null ? null : Number(r.p95),
+        }));
+      }),
+    );
   }
 
   connectedProcesses(): Promise<ConnectedProcess[]> {
