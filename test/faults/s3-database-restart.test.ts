@@ -1,14 +1,7 @@
 import { expect } from 'chai';
+import { privatePostgres } from '../support/private-engines';
 import { TcpProxy } from '../support/tcp-proxy';
-import {
-  progress,
-  report,
-  restartPostgres,
-  Scenario,
-  scenarios,
-  sleep,
-  tally,
-} from './support/fault-harness';
+import { progress, report, Scenario, scenarios, sleep, tally } from './support/fault-harness';
 
 /**
  * Intake under load while the database goes away: `fault` takes it away and brings it back.
@@ -75,8 +68,10 @@ async function intakeThroughOutage(
   expect((await scenario.outboxCounts()).total, 'rows = 200s').to.equal(counts.accepted);
 }
 
+/** The server restarted is one of the scenario's own: the machine's PostgreSQL is never touched. */
 describe('scenario 3: PostgreSQL restarted during intake', function () {
   const createScenario = scenarios(this);
+  const postgres = privatePostgres();
   let proxy: TcpProxy | undefined;
 
   afterEach(async () => {
@@ -84,11 +79,11 @@ describe('scenario 3: PostgreSQL restarted during intake', function () {
     proxy = undefined;
   });
 
-  it('pg_ctlcluster restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
-    const scenario = await createScenario('s3');
-    await intakeThroughOutage(scenario, 'pg_ctlcluster restart', async () => {
-      progress('pg_ctlcluster restart');
-      await restartPostgres();
+  it('pg_ctl restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
+    const scenario = await createScenario('s3', { postgresServerUrl: postgres().url });
+    await intakeThroughOutage(scenario, 'pg_ctl restart', async () => {
+      progress('pg_ctl restart');
+      await postgres().restart();
     });
   });
 

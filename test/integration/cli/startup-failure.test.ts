@@ -46,7 +46,10 @@ describe('wsb-gateway failing to start closes what it opened', function () {
     const [code] = (await once(gateway.child, 'close')) as [number | null];
 
     expect(code).to.equal(1);
-    expect(gateway.logLines.map((l) => l.msg), JSON.stringify(gateway.logLines)).to.include('relay stopped');
+    expect(
+      gateway.logLines.map((l) => l.msg),
+      JSON.stringify(gateway.logLines),
+    ).to.include('relay stopped');
     expect(existsSync(lockFile()), 'the embedded database was closed').to.equal(false);
   });
 

@@ -143,7 +143,7 @@ describe('wrappers of ports forward every method and every argument', () => {
 
         const forward = (outer as Record<string, unknown>)[method];
         expect(forward, `${wrapper.name} has ${method}`).to.be.a('function');
-        const result: unknown = await (forward as (...a: unknown[]) => unknown).apply(outer, args);
+        const result: unknown = await (forward as (...a: unknown[]) => unknown).apply(outer, [...args]);
 
         for (const inner of calls) {
           expect(inner.map((c) => c.method)).to.deep.equal([method]);
