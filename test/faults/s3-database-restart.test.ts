@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { privatePostgres } from '../support/private-engines';
+import { watchPostgres } from '../../scripts/watch-machine-services';
 import { TcpProxy } from '../support/tcp-proxy';
 import { progress, report, Scenario, scenarios, sleep, tally } from './support/fault-harness';
 
@@ -81,10 +82,13 @@ describe('scenario 3: PostgreSQL restarted during intake', function () {
 
   it('pg_ctl restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
     const scenario = await createScenario('s3', { postgresServerUrl: postgres().url });
+    // .ci/run's watcher of the machine's PostgreSQL, here on this one: it must see the restart.
+    const watch = await watchPostgres(postgres().url, 200);
     await intakeThroughOutage(scenario, 'pg_ctl restart', async () => {
       progress('pg_ctl restart');
       await postgres().restart();
     });
+    expect((await watch.stop()).join('\n'), 'what the watcher saw').to.include('PostgreSQL restarted');
   });
 
   it('variant: every connection cut and refused for 3 s by a TCP proxy in front of PostgreSQL', async () => {

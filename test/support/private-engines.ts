@@ -374,17 +374,32 @@ export class PrivatePostgres {
     return this.server.url;
   }
 
+  private get log(): string {
+    return path.join(this.root, 'data.log');
+  }
+
   /** `pg_ctl restart -m fast` of this server only (its own data folder). */
   async restart(): Promise<void> {
     try {
-      await asPostgres(this.bin, 'pg_ctl', ['-D', this.server.directory, '-w', '-m', 'fast', 'restart']);
+      // With its log file: without -l the server would write to pg_ctl's stdout, which it then
+      // holds open, and the call would wait for it until its timeout.
+      await asPostgres(this.bin, 'pg_ctl', [
+        '-D',
+        this.server.directory,
+        '-w',
+        '-m',
+        'fast',
+        '-l',
+        this.log,
+        'restart',
+      ]);
     } finally {
       // Whatever the restart did, leave the server running.
       const running = await asPostgres(this.bin, 'pg_ctl', ['-D', this.server.directory, 'status']).then(
         () => true,
         () => false,
       );
-      if (!running) await startServer(this.bin, this.server, path.join(this.root, 'data.log'));
+      if (!running) await startServer(this.bin, this.server, this.log);
     }
   }
 

@@ -9,6 +9,7 @@ import { type RunningRelay, startRelayInProcess } from '../../support/relay';
 import type { PublishFailureReason } from '../../../src/application/relay/ports';
 import { silentRelayObserver } from '../../../src/application/relay/ports';
 import { until } from '../../support/waiting';
+import { watchRabbitMq } from '../../../scripts/watch-machine-services';
 
 /**
  * Stops a broker of the test's own (a private single-node RabbitMQ on other loopback ports) for a
@@ -54,11 +55,14 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
       return Number(rows[0]?.n);
     };
     await until(async () => (await delivered()) >= 500, 60_000, 'a partial drain');
+    // .ci/run's watcher of the machine's broker, here on this one: it must see the outage.
+    const watch = await watchRabbitMq(broker().first.url, 200);
     await broker().withAppStopped(async () => {
       const atStop = await delivered();
       expect(atStop, 'still draining when the broker stopped').to.be.lessThan(24_000);
       await new Promise((r) => setTimeout(r, 2_000));
     });
+    expect(await watch.stop(), 'what the watcher saw').to.include('RabbitMQ connection closed');
     await until(async () => (await delivered()) === 24_000, 120_000, 'the drain to finish');
 
     const { rows } = await sql<{ parked: string; attempts: string; pending: string }>`
