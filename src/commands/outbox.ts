@@ -17,8 +17,8 @@ export async function outbox(
     return args.length === 0 ? 2 : 0;
   }
   const container = createContainer('outbox', config, logger);
-  await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
   try {
+    await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
     return await runOutboxCommand(
       args,
       {

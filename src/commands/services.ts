@@ -14,12 +14,16 @@ export async function runServices(
   logger: Logger,
 ): Promise<number> {
   const container = createContainer(kind, config, logger);
-  // Once per process, before intake or relay touches the schema.
-  await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
-  for (const entryPoint of entryPoints(kind)) await container.getAsync(entryPoint);
-  await waitForShutdownSignal(logger);
-  await closeContainer(container);
-  return 0;
+  // Whatever fails to start, what did start is stopped and every pool (and the embedded database) closed.
+  try {
+    // Once per process, before intake or relay touches the schema.
+    await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
+    for (const entryPoint of entryPoints(kind)) await container.getAsync(entryPoint);
+    await waitForShutdownSignal(logger);
+    return 0;
+  } finally {
+    await closeContainer(container);
+  }
 }
 
 function waitForShutdownSignal(logger: Logger): Promise<void> {

@@ -83,7 +83,16 @@ const SHUTDOWN_ORDER: readonly ServiceIdentifier[] = [
   TOKENS.Tracing,
 ];
 
+/**
+ * Closes every part, even when one fails to close or had failed to start (its binding then holds the
+ * start's rejection), and rethrows the first failure once the rest is closed.
+ */
 export async function closeContainer(container: Container): Promise<void> {
-  for (const id of SHUTDOWN_ORDER) if (container.isBound(id)) await container.unbindAsync(id);
-  await container.unbindAllAsync();
+  const failures: unknown[] = [];
+  for (const id of SHUTDOWN_ORDER) {
+    if (container.isBound(id))
+      await container.unbindAsync(id).catch((error: unknown) => failures.push(error));
+  }
+  await container.unbindAllAsync().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
 }

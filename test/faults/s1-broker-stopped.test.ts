@@ -1,11 +1,14 @@
 import { expect } from 'chai';
-import { report, scenarios, sleep, withBrokerStopped } from './support/fault-harness';
+import { privateBroker } from '../support/private-engines';
+import { report, scenarios, sleep } from './support/fault-harness';
 
+/** The broker stopped is one of the scenario's own: the machine's RabbitMQ is never touched. */
 describe('scenario 1: RabbitMQ stopped for ~20 s while 5 000 requests are posted', function () {
   const createScenario = scenarios(this);
+  const broker = privateBroker();
 
   it('intake keeps answering 200 without the broker; the relay delivers everything once it is back', async () => {
-    const scenario = await createScenario('s1');
+    const scenario = await createScenario('s1', { amqpUrls: broker().urls });
     const { baseUrl } = await scenario.startServe();
     const relay = scenario.startRelay();
     await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
@@ -14,7 +17,7 @@ describe('scenario 1: RabbitMQ stopped for ~20 s while 5 000 requests are posted
     const loading = scenario.load({ entities: 100, perEntity: 50, baseUrls: [baseUrl], rate: 170 });
     await sleep(4_000);
     let outage = { from: 0, to: 0 };
-    await withBrokerStopped(async () => {
+    await broker().withAppStopped(async () => {
       outage = { from: performance.now(), to: 0 };
       await sleep(20_000);
       outage.to = performance.now();

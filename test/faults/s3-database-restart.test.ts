@@ -1,14 +1,8 @@
 import { expect } from 'chai';
+import { privatePostgres } from '../support/private-engines';
+import { watchPostgres } from '../../scripts/watch-machine-services';
 import { TcpProxy } from '../support/tcp-proxy';
-import {
-  progress,
-  report,
-  restartPostgres,
-  Scenario,
-  scenarios,
-  sleep,
-  tally,
-} from './support/fault-harness';
+import { progress, report, Scenario, scenarios, sleep, tally } from './support/fault-harness';
 
 /**
  * Intake under load while the database goes away: `fault` takes it away and brings it back.
@@ -75,8 +69,10 @@ async function intakeThroughOutage(
   expect((await scenario.outboxCounts()).total, 'rows = 200s').to.equal(counts.accepted);
 }
 
+/** The server restarted is one of the scenario's own: the machine's PostgreSQL is never touched. */
 describe('scenario 3: PostgreSQL restarted during intake', function () {
   const createScenario = scenarios(this);
+  const postgres = privatePostgres();
   let proxy: TcpProxy | undefined;
 
   afterEach(async () => {
@@ -84,12 +80,15 @@ describe('scenario 3: PostgreSQL restarted during intake', function () {
     proxy = undefined;
   });
 
-  it('pg_ctlcluster restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
-    const scenario = await createScenario('s3');
-    await intakeThroughOutage(scenario, 'pg_ctlcluster restart', async () => {
-      progress('pg_ctlcluster restart');
-      await restartPostgres();
+  it('pg_ctl restart: answers 200 or 503 (never 500, never a hang), delivers every 200, recovers without a restart', async () => {
+    const scenario = await createScenario('s3', { postgresServerUrl: postgres().url });
+    // .ci/run's watcher of the machine's PostgreSQL, here on this one: it must see the restart.
+    const watch = await watchPostgres(postgres().url, 200);
+    await intakeThroughOutage(scenario, 'pg_ctl restart', async () => {
+      progress('pg_ctl restart');
+      await postgres().restart();
     });
+    expect((await watch.stop()).join('\n'), 'what the watcher saw').to.include('PostgreSQL restarted');
   });
 
   it('variant: every connection cut and refused for 3 s by a TCP proxy in front of PostgreSQL', async () => {

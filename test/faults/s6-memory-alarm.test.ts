@@ -1,11 +1,14 @@
 import { expect } from 'chai';
-import { progress, report, scenarios, sleep, withMemoryAlarm } from './support/fault-harness';
+import { privateBroker } from '../support/private-engines';
+import { progress, report, scenarios, sleep } from './support/fault-harness';
 
+/** The broker blocked is one of the scenario's own: the machine's RabbitMQ is never touched. */
 describe('scenario 6: a broker memory alarm (connection.blocked)', function () {
   const createScenario = scenarios(this);
+  const broker = privateBroker();
 
   it('the relay pauses while blocked and resumes when unblocked; nothing is lost', async () => {
-    const scenario = await createScenario('s6');
+    const scenario = await createScenario('s6', { amqpUrls: broker().urls });
     const { baseUrl } = await scenario.startServe();
     const relay = scenario.startRelay({ RELAY_CONFIRM_TIMEOUT_MS: '3000' });
     await relay.waitForLog((l) => l.msg === 'connected to RabbitMQ, topology declared', 60_000);
@@ -14,7 +17,7 @@ describe('scenario 6: a broker memory alarm (connection.blocked)', function () {
     const loading = scenario.load({ entities: 100, perEntity: 40, baseUrls: [baseUrl], rate: 250 });
     await sleep(3_000);
     let deliveredWhileBlocked: number[] = [];
-    await withMemoryAlarm(async () => {
+    await broker().withMemoryAlarm(async () => {
       await relay.waitForLog(
         (l) => l.msg === 'RabbitMQ blocks publishers (connection.blocked): pausing the relay',
         20_000,

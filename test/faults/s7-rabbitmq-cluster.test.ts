@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { progress, report, Scenario, sleep, until } from './support/fault-harness';
-import { type RabbitCluster as Cluster, RabbitCluster, type RabbitNode } from './support/private-engines';
+import { type RabbitCluster as Cluster, RabbitCluster, type RabbitNode } from '../support/private-engines';
 
 /**
  * A three-node RabbitMQ cluster of the suite's own, the scenario's quorum queue replicated on all

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import { TcpProxy } from '../support/tcp-proxy';
 import { progress, report, Scenario, sleep } from './support/fault-harness';
-import { PostgresPair } from './support/private-engines';
+import { PostgresPair } from '../support/private-engines';
 
 /**
  * A PostgreSQL primary with a streaming standby of the suite's own, behind the suite's TCP proxy

@@ -51,13 +51,15 @@ export async function startRelayInProcess(options: {
   tracing?: OpenTelemetryTracing;
   /** Stands between the relay and the real publisher (e.g. to make the broker nack one message). */
   wrapPublisher?: (publisher: MessagePublisher) => MessagePublisher;
+  /** The broker (default TEST_AMQP_URL): a private one for a test that stops it. */
+  amqpUrl?: string;
 }): Promise<RunningRelay> {
   const settings = { ...FAST_RELAY, ...options.settings };
   const base = loadConfiguration(
     // The pool is the test's; the database server is never reached.
     {
       DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
-      AMQP_URL: TEST_AMQP_URL,
+      AMQP_URL: options.amqpUrl ?? TEST_AMQP_URL,
       REDACTION_INTERVAL_SECONDS: '0',
     },
     { servesHttp: false },

@@ -359,8 +359,11 @@ export class AmqpMessagePublisher implements MessagePublisher {
   }
 }
 
-/** An error's message, never its full object: a connection error's URL may carry a password. */
-function describe(error: unknown): string {
+/**
+ * An error's message, never its full object: a connection error's URL may carry a password. The
+ * credentials are hidden, the scheme kept (`amqps` tells the operator TLS is in use).
+ */
+export function describe(error: unknown): string {
   const text = errorMessage(error);
-  return text.replace(/amqps?:\/\/[^@\s]*@/g, 'amqp://***@');
+  return text.replace(/\b(amqps?):\/\/[^@\s]*@/g, '$1://***@');
 }

@@ -91,10 +91,12 @@ export class OpenTelemetryTracing implements RequestTracing {
   /** The relay's store with a span per claim, linked to each claimed message's intake span. */
   traceStore(store: OutboxRelayStore): OutboxRelayStore {
     return {
-      backlog: () => store.backlog(),
-      claim: async (limit): Promise<ClaimedBatch> => {
+      // Arguments are spread, never listed: a wrapper that names fewer parameters than the port
+      // still type-checks, and silently drops the rest (it once dropped `chain`).
+      backlog: (...args) => store.backlog(...args),
+      claim: async (...args): Promise<ClaimedBatch> => {
         const started = Date.now();
-        const batch = await store.claim(limit);
+        const batch = await store.claim(...args);
         if (batch.messages.length === 0) return batch;
         const links: Link[] = [];
         for (const m of batch.messages) {
@@ -116,8 +118,8 @@ export class OpenTelemetryTracing implements RequestTracing {
   /** The publisher with a producer span per message, whose context the message carries. */
   tracePublisher(publisher: MessagePublisher): MessagePublisher {
     return {
-      ready: (signal) => publisher.ready(signal),
-      publish: async (messages): Promise<PublishOutcome[]> => {
+      ready: (...args) => publisher.ready(...args),
+      publish: async (...[messages, ...rest]): Promise<PublishOutcome[]> => {
         const spans: Span[] = [];
         const traced: RelayMessage[] = messages.map((m) => {
           const parent = this.extract(m.traceparent, m.tracestate);
@@ -140,7 +142,7 @@ export class OpenTelemetryTracing implements RequestTracing {
           const context = this.inject(trace.setSpan(parent, span));
           return { ...m, traceparent: context.traceparent, tracestate: context.tracestate };
         });
-        const outcomes = await publisher.publish(traced);
+        const outcomes = await publisher.publish(traced, ...rest);
         outcomes.forEach((outcome, i) => {
           const span = spans[i];
           if (span === undefined) return;

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { type Channel, type ChannelModel, connect, type ConsumeMessage } from 'amqplib';
 import { expect } from 'chai';
 import { sql } from 'kysely';
@@ -13,72 +11,9 @@ import { ORDNINGS_PATH } from '../../support/intake';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { deleteTopology, TEST_AMQP_URL, uniqueName, withChannel } from '../../support/rabbitmq';
 import { TEST_AUDIENCE, TEST_ISSUER, TestIdentityProvider } from '../../support/tokens';
+import { progress, sleep, until } from '../../support/waiting';
 
-const run = promisify(execFile);
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function until(
-  condition: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/**
- * The shared broker and database server: every fault is undone in `finally`, whatever happens,
- * because other engineers' tests run against the same servers.
- */
-export const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: 120_000 });
-
-const t0 = performance.now();
-/** A timestamped progress line (seconds since the suite started). */
-export function progress(text: string): void {
-  if (process.env.FAULTS_QUIET === undefined)
-    process.stdout.write(`        [${((performance.now() - t0) / 1000).toFixed(1)} s] ${text}\n`);
-}
-
-export async function withBrokerStopped<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    progress('rabbitmqctl stop_app');
-    await rabbitmqctl('stop_app');
-    progress('broker stopped');
-    return await work();
-  } finally {
-    progress('rabbitmqctl start_app');
-    await rabbitmqctl('start_app');
-    progress('broker started');
-  }
-}
-
-export async function withMemoryAlarm<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
-    return await work();
-  } finally {
-    await rabbitmqctl('set_vm_memory_high_watermark', '0.4');
-  }
-}
-
-export async function restartPostgres(): Promise<void> {
-  try {
-    await run('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'restart'], { timeout: 120_000 });
-  } finally {
-    // Whatever the restart did, leave the cluster running.
-    const status = await run('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'status']).then(
-      () => 'running',
-      () => 'down',
-    );
-    if (status === 'down') await run('pg_ctlcluster', ['--skip-systemctl-redirect', '15', 'main', 'start']);
-  }
-}
+export { progress, sleep, until } from '../../support/waiting';
 
 /** Resident set size and its peak (kB → bytes) of a process, from /proc. */
 export async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {

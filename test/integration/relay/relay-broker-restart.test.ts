@@ -1,48 +1,36 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { insertPendingRows } from '../../support/outbox-rows';
 import { checkDelivery } from '../../support/order';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { deleteTopology, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
+import { privateBroker } from '../../support/private-engines';
+import { TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
 import { type RunningRelay, startRelayInProcess } from '../../support/relay';
 import type { PublishFailureReason } from '../../../src/application/relay/ports';
 import { silentRelayObserver } from '../../../src/application/relay/ports';
-
-const run = promisify(execFile);
-const rabbitmqctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: 60_000 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from '../../support/waiting';
+import { watchRabbitMq } from '../../../scripts/watch-machine-services';
 
 /**
- * Stops the shared broker's application for a couple of seconds. Other engineers use this broker:
- * the outage is short, and start_app runs in `finally` whatever happens.
+ * Stops a broker of the test's own (a private single-node RabbitMQ on other loopback ports) for a
+ * couple of seconds: the machine's RabbitMQ is never touched.
  */
 describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', function () {
   this.timeout(180_000);
+  const broker = privateBroker();
   let database: TestDatabase;
   let relay: RunningRelay | undefined;
   const exchange = uniqueName('wsb.test.restart');
   const queue = uniqueName('wsb.test.restart.q');
-  let brokerStopped = false;
 
   before(async () => {
     database = await createTestDatabase('wsb_relay_restart');
   });
 
   after(async () => {
-    // Each step on its own: a failed test must still give the broker back and leave nothing behind.
-    if (brokerStopped) await rabbitmqctl('start_app').catch(() => undefined);
+    // Each step on its own: a failed test must still leave nothing behind (the broker goes after).
     await relay?.stop().catch(() => undefined);
     await database.drop().catch(() => undefined);
-    await deleteTopology(exchange, [queue]);
   });
 
   it('loses nothing, never parks, never counts the outage as attempts, keeps entity order', async () => {
@@ -51,6 +39,7 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     relay = await startRelayInProcess({
       db: database.db,
       exchange,
+      amqpUrl: broker().first.url,
       queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
       confirmTimeoutMs: 5_000,
       settings: { batchSize: 200 },
@@ -66,16 +55,14 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
       return Number(rows[0]?.n);
     };
     await until(async () => (await delivered()) >= 500, 60_000, 'a partial drain');
-    try {
-      brokerStopped = true;
-      await rabbitmqctl('stop_app');
+    // .ci/run's watcher of the machine's broker, here on this one: it must see the outage.
+    const watch = await watchRabbitMq(broker().first.url, 200);
+    await broker().withAppStopped(async () => {
       const atStop = await delivered();
       expect(atStop, 'still draining when the broker stopped').to.be.lessThan(24_000);
       await new Promise((r) => setTimeout(r, 2_000));
-    } finally {
-      await rabbitmqctl('start_app');
-      brokerStopped = false;
-    }
+    });
+    expect(await watch.stop(), 'what the watcher saw').to.include('RabbitMQ connection closed');
     await until(async () => (await delivered()) === 24_000, 120_000, 'the drain to finish');
 
     const { rows } = await sql<{ parked: string; attempts: string; pending: string }>`
@@ -89,7 +76,7 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     // connection, and the relay then just waits for the broker. What must hold is the above.
     expect(failures.get('nack') ?? 0, 'an outage is not a nack').to.equal(0);
 
-    const consumer = await TestConsumer.start(queue);
+    const consumer = await TestConsumer.start(queue, broker().first.url);
     try {
       await consumer.waitFor(24_000, 60_000);
       const ids = await sql<{ message_id: string; n: number }>`
@@ -100,6 +87,6 @@ describe('relay across a RabbitMQ restart (rabbitmqctl stop_app / start_app)', f
     } finally {
       await consumer.close();
     }
-    await withChannel(async (channel) => channel.checkQueue(queue));
+    await withChannel(async (channel) => channel.checkQueue(queue), broker().first.url);
   });
 });

@@ -1,16 +1,40 @@
 import { execFile, spawn } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { progress, sleep, until } from './fault-harness';
+import { progress, sleep, until } from './waiting';
 
 /**
- * Engines of the suite's own — a RabbitMQ cluster, a PostgreSQL primary with a streaming standby —
- * on loopback ports and in temporary folders, from the machine's Debian packages. They leave the
+ * Engines of a test's own — a RabbitMQ node or cluster, a PostgreSQL server or a primary with a
+ * streaming standby — on loopback ports and in temporary folders, from the machine's Debian
+ * packages. A test that stops, restarts or blocks a server does it to one of these: they leave the
  * machine's own RabbitMQ and PostgreSQL alone, and are stopped by PID.
  */
 const run = promisify(execFile);
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free base port in [from, from + span), with `base + offset` free too for every offset (a
+ * RabbitMQ node's distribution port, a standby's port): picked at random, so that two test runs on
+ * one machine do not collide.
+ */
+export async function freePorts(from: number, span: number, offsets: readonly number[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = from + Math.floor(Math.random() * span);
+    const ports = [base, ...offsets.map((o) => base + o)];
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no free ports in ${from}–${from + span}`);
+}
 
 async function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   const children = await run('pgrep', ['-P', String(pid)]).then(
@@ -51,8 +75,9 @@ export interface RabbitNode {
 }
 
 /**
- * A RabbitMQ cluster of `size` nodes named `wsbfN<tag>@localhost`. All nodes share a private
- * HOME (its own Erlang cookie), a config file with only their listener, and no plugins.
+ * A RabbitMQ cluster of `size` nodes named `wsbfN<tag>@localhost` (a single private broker with
+ * `size` 1). All nodes share a private HOME (its own Erlang cookie), a config file with only their
+ * listener, and no plugins. Node i listens on `basePort + i`, its distribution on `basePort + 100 + i`.
  */
 export class RabbitCluster {
   private constructor(
@@ -68,7 +93,7 @@ export class RabbitCluster {
     await writeFile(path.join(home, '.erlang.cookie'), `WSBFAULTS${basePort}`);
     await chmod(path.join(home, '.erlang.cookie'), 0o400);
     await writeFile(path.join(root, 'enabled_plugins'), '[].');
-    const tag = basePort.toString(36);
+    const tag = `${basePort.toString(36)}p${process.pid.toString(36)}`;
     const nodes: RabbitNode[] = Array.from({ length: size }, (_, i) => ({
       name: `wsbf${i + 1}${tag}@localhost`,
       port: basePort + i,
@@ -91,6 +116,11 @@ export class RabbitCluster {
     if (running.length !== size) throw new Error(`cluster formed with ${running.length} of ${size} nodes`);
     progress(`rabbitmq cluster: ${running.join(', ')} running`);
     return cluster;
+  }
+
+  /** A single private broker on free ports from `fromPort` on (random within 100). */
+  static async single(fromPort = 27_000): Promise<RabbitCluster> {
+    return RabbitCluster.start(1, await freePorts(fromPort, 100, [100]));
   }
 
   get urls(): string[] {
@@ -168,6 +198,37 @@ export class RabbitCluster {
     return undefined;
   }
 
+  /** The first node (the only one of a single broker). */
+  get first(): RabbitNode {
+    const [node] = this.nodes;
+    if (node === undefined) throw new Error('a cluster needs a node');
+    return node;
+  }
+
+  /** Stops the node's application (the broker goes away, the Erlang node stays) for `work`. */
+  async withAppStopped<T>(work: () => Promise<T>, node = this.first): Promise<T> {
+    try {
+      progress(`rabbitmqctl stop_app on ${node.name}`);
+      await this.ctl(node, 'stop_app');
+      progress('broker stopped');
+      return await work();
+    } finally {
+      progress(`rabbitmqctl start_app on ${node.name}`);
+      await this.ctl(node, 'start_app');
+      progress('broker started');
+    }
+  }
+
+  /** A memory alarm on the node for `work`: it blocks publishers (connection.blocked). */
+  async withMemoryAlarm<T>(work: () => Promise<T>, node = this.first): Promise<T> {
+    try {
+      await this.ctl(node, 'set_vm_memory_high_watermark', '0.0000001');
+      return await work();
+    } finally {
+      await this.ctl(node, 'set_vm_memory_high_watermark', '0.4');
+    }
+  }
+
   kill(node: RabbitNode): Promise<void> {
     progress(`SIGKILL rabbitmq node ${node.name} (pid ${node.pid})`);
     return killTree(node.pid);
@@ -220,39 +281,16 @@ export class PostgresPair {
     replicationPort = basePort,
   ): Promise<PostgresPair> {
     const bin = await postgresBin();
-    const root = await mkdtemp(path.join(tmpdir(), 'wsb-pg-'));
-    await chown(root, ...(await postgresIds()));
-    const server = (port: number, name: string): PostgresServer => ({
-      port,
-      directory: path.join(root, name),
-      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    });
-    const primary = server(basePort, 'primary');
-    const standby = server(basePort + 1, 'standby');
+    const root = await privateRoot();
+    const standby = serverIn(root, basePort + 1, 'standby');
     progress(
-      `postgres: primary on ${primary.port}, ${synchronous ? 'synchronous' : 'asynchronous'} standby on ${standby.port}`,
+      `postgres: primary on ${basePort}, ${synchronous ? 'synchronous' : 'asynchronous'} standby on ${standby.port}`,
     );
-    await asPostgres(bin, 'initdb', ['-D', primary.directory, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-    await writeFile(
-      path.join(primary.directory, 'postgresql.auto.conf'),
-      [
-        `port = ${primary.port}`,
-        "listen_addresses = '127.0.0.1'",
-        `unix_socket_directories = '${root}'`,
-        'wal_level = replica',
-        'max_wal_senders = 5',
-        'max_connections = 100',
-        'fsync = on',
-        synchronous ? "synchronous_standby_names = 'standby1'" : "synchronous_standby_names = ''",
-        '',
-      ].join('\n'),
-    );
-    await writeFile(
-      path.join(primary.directory, 'pg_hba.conf'),
-      'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
-    );
-    await chown(path.join(primary.directory, 'postgresql.auto.conf'), ...(await postgresIds()));
-    await startServer(bin, primary, path.join(root, 'primary.log'));
+    const primary = await initServer(bin, root, basePort, 'primary', [
+      'wal_level = replica',
+      'max_wal_senders = 5',
+      synchronous ? "synchronous_standby_names = 'standby1'" : "synchronous_standby_names = ''",
+    ]);
     await asPostgres(bin, 'pg_basebackup', [
       '-D',
       standby.directory,
@@ -283,8 +321,8 @@ export class PostgresPair {
     return pair;
   }
 
-  async pidOf(server: PostgresServer): Promise<number> {
-    return Number((await readFile(path.join(server.directory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  pidOf(server: PostgresServer): Promise<number> {
+    return postmasterPid(server);
   }
 
   /** A crash: the postmaster and every backend SIGKILLed at once. */
@@ -310,14 +348,119 @@ export class PostgresPair {
     progress('postgres: standby promoted');
   }
 
-  async stop(): Promise<void> {
-    for (const server of [this.primary, this.standby]) {
-      const pid = await this.pidOf(server).catch(() => 0);
-      if (pid > 0) await killTree(pid);
-    }
-    await sleep(200);
-    await rm(this.root, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return stopServers(this.root, [this.primary, this.standby]);
   }
+}
+
+/** One PostgreSQL server of a test's own, with `url` ready for createTestDatabase. */
+export class PrivatePostgres {
+  private constructor(
+    private readonly bin: string,
+    private readonly root: string,
+    readonly server: PostgresServer,
+  ) {}
+
+  /** On a free port from `fromPort` on (random within 200). */
+  static async start(fromPort = 26_700): Promise<PrivatePostgres> {
+    const bin = await postgresBin();
+    const root = await privateRoot();
+    const port = await freePorts(fromPort, 200, []);
+    progress(`postgres: private server on ${port}`);
+    return new PrivatePostgres(bin, root, await initServer(bin, root, port, 'data', []));
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  private get log(): string {
+    return path.join(this.root, 'data.log');
+  }
+
+  /** `pg_ctl restart -m fast` of this server only (its own data folder). */
+  async restart(): Promise<void> {
+    try {
+      // With its log file: without -l the server would write to pg_ctl's stdout, which it then
+      // holds open, and the call would wait for it until its timeout.
+      await asPostgres(this.bin, 'pg_ctl', [
+        '-D',
+        this.server.directory,
+        '-w',
+        '-m',
+        'fast',
+        '-l',
+        this.log,
+        'restart',
+      ]);
+    } finally {
+      // Whatever the restart did, leave the server running.
+      const running = await asPostgres(this.bin, 'pg_ctl', ['-D', this.server.directory, 'status']).then(
+        () => true,
+        () => false,
+      );
+      if (!running) await startServer(this.bin, this.server, this.log);
+    }
+  }
+
+  stop(): Promise<void> {
+    return stopServers(this.root, [this.server]);
+  }
+}
+
+async function privateRoot(): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'wsb-pg-'));
+  await chown(root, ...(await postgresIds()));
+  return root;
+}
+
+function serverIn(root: string, port: number, name: string): PostgresServer {
+  return { port, directory: path.join(root, name), url: `postgres://postgres@127.0.0.1:${port}/postgres` };
+}
+
+/** initdb, the settings (port, loopback only, sockets in `root`, plus `settings`), and start. */
+async function initServer(
+  bin: string,
+  root: string,
+  port: number,
+  name: string,
+  settings: readonly string[],
+): Promise<PostgresServer> {
+  const server = serverIn(root, port, name);
+  await asPostgres(bin, 'initdb', ['-D', server.directory, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  await writeFile(
+    path.join(server.directory, 'postgresql.auto.conf'),
+    [
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${root}'`,
+      'max_connections = 100',
+      'fsync = on',
+      ...settings,
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    path.join(server.directory, 'pg_hba.conf'),
+    'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
+  );
+  await chown(path.join(server.directory, 'postgresql.auto.conf'), ...(await postgresIds()));
+  await startServer(bin, server, path.join(root, `${name}.log`));
+  return server;
+}
+
+async function postmasterPid(server: PostgresServer): Promise<number> {
+  return Number((await readFile(path.join(server.directory, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+}
+
+/** SIGKILLs each server's postmaster and its backends (by the PID in its own data folder). */
+async function stopServers(root: string, servers: readonly PostgresServer[]): Promise<void> {
+  for (const server of servers) {
+    const pid = await postmasterPid(server).catch(() => 0);
+    if (pid > 0) await killTree(pid);
+  }
+  await sleep(200);
+  await rm(root, { recursive: true, force: true });
 }
 
 function startServer(bin: string, server: PostgresServer, logFile: string): Promise<{ stdout: string }> {
@@ -332,4 +475,36 @@ async function postgresIds(): Promise<[number, number]> {
   const { stdout } = await run('id', ['-u', 'postgres']);
   const { stdout: group } = await run('id', ['-g', 'postgres']);
   return [Number(stdout.trim()), Number(group.trim())];
+}
+
+// --- For a suite ---------------------------------------------------------------------------------
+
+/**
+ * Starts an engine of the suite's own before its tests and stops it after them; the returned
+ * function gives the running engine to a test.
+ */
+function suiteEngine<T extends { stop(): Promise<void> }>(start: () => Promise<T>): () => T {
+  let engine: T | undefined;
+  before(async function () {
+    this.timeout(600_000);
+    engine = await start();
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await engine?.stop();
+  });
+  return () => {
+    if (engine === undefined) throw new Error('the private engine did not start');
+    return engine;
+  };
+}
+
+/** A single-node RabbitMQ of the suite's own, for a test that stops or blocks the broker. */
+export function privateBroker(): () => RabbitCluster {
+  return suiteEngine(() => RabbitCluster.single());
+}
+
+/** A PostgreSQL server of the suite's own, for a test that restarts it. */
+export function privatePostgres(): () => PrivatePostgres {
+  return suiteEngine(() => PrivatePostgres.start());
 }
