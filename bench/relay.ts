@@ -20,12 +20,13 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { GroupCommitUnitOfWork } from '../src/adapters/postgres/group-commit-unit-of-work';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
+import { walkStatement } from '../src/adapters/postgres/sql/claim';
 import { notifyRelayAfterCommit } from '../src/adapters/postgres/notify-relay-after-commit';
-import { OUTBOX_CHANNEL, PgListenWakeUp, pollingWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
+import { OUTBOX_CHANNEL, PgListenWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
 import { type OutboxWakeUp, type RelayMessage, silentRelayObserver } from '../src/application/relay/ports';
 import { ordningsnotifikation } from '../test/support/fixtures';
 import { ORDNINGS_PATH, startIntake } from '../test/support/intake';
-import { insertPendingRows } from '../test/support/outbox-rows';
+import { insertPendingRows, pendingBacklog } from '../test/support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 import {
   deleteTopology,
@@ -35,7 +36,7 @@ import {
   withChannel,
 } from '../test/support/rabbitmq';
 import { type GatewayProcess, startGateway } from '../test/support/gateway-process';
-import { startRelayInProcess } from '../test/support/relay';
+import { pollingWakeUp, startRelayInProcess } from '../test/support/relay';
 import { peakRssOf, startServe } from './intake';
 import { TestIdentityProvider } from '../test/support/tokens';
 import { runBench } from './run-bench';
@@ -335,7 +336,7 @@ export async function measureDrain(
         queues: [{ name: queue, bindingKey: '#', type: 'quorum' }],
         settings: {
           batchSize: BATCH,
-          maxInFlightBatches: IN_FLIGHT,
+          inFlightBatches: IN_FLIGHT,
           chainLength: Number(env.RELAY_CHAIN_LENGTH ?? 128),
           claimMaxRows: Number(env.RELAY_CLAIM_MAX_ROWS ?? 4000),
         },
@@ -545,12 +546,7 @@ async function claimTiming(pending: number): Promise<{ medianMs: number; plan: s
     times.sort((a, b) => a - b);
     const explained = await sql<{ 'QUERY PLAN': string }>`
       explain (analyze, costs off, timing on)
-      select p.seq from outbox_pending p
-       where not p.parked and p.next_attempt_at <= now()
-         and p.seq <> all(${[]}::bigint[])
-         and not exists (select 1 from outbox_pending older where older.ekstern_identifier = p.ekstern_identifier
-                            and older.seq < p.seq)
-       order by p.next_attempt_at, p.seq limit ${BATCH} for update of p skip locked`.execute(database.db);
+      ${walkStatement({ limit: BATCH, probeMore: false, held: [] })}`.execute(database.db);
     const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n      ');
     return { medianMs: percentile(times, 50), plan };
   } finally {
@@ -795,7 +791,6 @@ export async function measureRecovery(
     const serve = await startServe(database.url, idp, { env: { AMQP_EXCHANGE: exchange } });
     const baseUrl = `http://127.0.0.1:${serve.port}`;
     const token = await idp.token({ expiresIn: '1h' });
-    const store = new KyselyRelayStore(database.db);
     const relay = await startRelayProcess(database.url, exchange, 'info', relayEnv());
     const pids = { relay: relay.child.pid, serve: serve.child.pid };
     const cpuBefore = { relay: cpuSecondsOf(pids.relay), serve: cpuSecondsOf(pids.serve) };
@@ -819,7 +814,7 @@ export async function measureRecovery(
       const timeout = started + 900_000;
       while (performance.now() < timeout) {
         await new Promise((r) => setTimeout(r, 250));
-        const { oldestPendingAgeMs } = await store.backlog();
+        const { oldestPendingAgeMs } = await pendingBacklog(database.db);
         if (oldestPendingAgeMs < 1000) {
           recoverySeconds = (performance.now() - started) / 1000;
           break;

@@ -5,7 +5,7 @@ import type { Database } from '../adapters/postgres/database';
 import { KyselyOperatorUnitOfWork } from '../adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../adapters/postgres/kysely-payload-redaction-store';
-import type { Clock } from '../application/intake/ports';
+import type { Clock } from '../application/clock';
 import { ParkOutboxMessage } from '../application/operations/park-outbox-message';
 import type {
   OperatorUnitOfWork,

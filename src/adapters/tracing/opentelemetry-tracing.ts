@@ -91,7 +91,6 @@ export class OpenTelemetryTracing implements RequestTracing {
   /** The relay's store with a span per claim, linked to each claimed message's intake span. */
   traceStore(store: OutboxRelayStore): OutboxRelayStore {
     return {
-      backlog: () => store.backlog(),
       claim: async (limit): Promise<ClaimedBatch> => {
         const started = Date.now();
         const batch = await store.claim(limit);

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import { expect } from 'chai';
-import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../../support/kysely-unit-of-work';
 import { createTestPki, type TestPki } from '../../support/certificates';
 import { ordningsnotifikation } from '../../support/fixtures';
 import { ORDNINGS_PATH, type RunningIntake, startIntake } from '../../support/intake';

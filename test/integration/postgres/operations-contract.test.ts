@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';
-import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../../support/kysely-unit-of-work';
 import type { OperatorAction } from '../../../src/application/operations/ports';
 import { describeOperationsContract } from '../../support/operations-contract';
 import { deliver, truncateOutbox, updatePending } from '../../support/outbox-rows';

@@ -3,7 +3,6 @@ import type {
   ClaimedBatch,
   DeliveryFailure,
   MessagePublisher,
-  OutboxBacklog,
   OutboxRelayStore,
   OutboxWakeUp,
   PublishOutcome,
@@ -126,7 +125,8 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     });
   }
 
-  backlog(): Promise<OutboxBacklog> {
+  /** Pending rows and the age of the oldest, for tests. */
+  backlog(): Promise<{ pending: number; oldestPendingAgeMs: number }> {
     const pending = this.rows.filter((r) => r.status === 'pending');
     const oldest = pending[0]?.message.receivedAt.getTime();
     return Promise.resolve({
