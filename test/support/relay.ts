@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
-import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publisher';
+import type { QueueSpec } from '../../src/adapters/rabbitmq/topology';
 import { abortableSleep } from '../../src/application/abortable-sleep';
 import type { Database } from '../../src/adapters/postgres/database';
 import { RelayOutbox, type RelaySettings } from '../../src/application/relay/relay-outbox';
