@@ -55,4 +55,15 @@ describe('documentation', () => {
       }
     }
   });
+
+  it('no file under src/ is over 330 lines unless its header says why in a line starting "Over 330 lines:"', () => {
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).to.be.greaterThan(50);
+    for (const file of files) {
+      const lines = readFileSync(`src/${file}`, 'utf8').split('\n');
+      if (lines.length <= 330) continue;
+      const header = lines.slice(0, 40).join('\n');
+      expect(header, `src/${file} has ${lines.length} lines`).to.match(/^\s*(\*|\/\/)\s*Over 330 lines: \S/m);
+    }
+  });
 });

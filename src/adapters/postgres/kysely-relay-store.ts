@@ -108,7 +108,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
   /**
    * Every delivered row leaves a dead tuple in outbox_pending and dead entries at the front of its
    * two indexes, exactly where every claim starts reading; until a vacuum removes them, each claim
-   * steps over them (bench/drained-claim-probe.ts measures it; figures in docs/relay.md). Autovacuum
+   * steps over them (bench/drained-claim-probe.ts measures it; figures in docs/measurements/). Autovacuum
    * comes only when its launcher wakes (autovacuum_naptime, a minute by default), so after every
    * VACUUM_AFTER_DELIVERIES rows the store vacuums the narrow table itself, in the background: no
    * lock that blocks a claim, an insert or a settle, and skipped while another relay's vacuum runs.
