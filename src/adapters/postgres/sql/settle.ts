@@ -5,7 +5,8 @@ import type { DeliveryFailure } from '../../../application/relay/ports';
  * The relay's settle statements (PostgresClaim.settle runs them in the claim's transaction, the
  * benches time them): a delivered message leaves outbox_pending and its outbox_delivery row is
  * inserted; a failed one's attempts, last_error and next_attempt_at are updated. The outbox row is
- * never written, and a row an operator parked meanwhile is left as it is.
+ * never written. Parked rows are never touched (a second guard: an operator's park waits for the
+ * claim's row locks).
  */
 
 /**
