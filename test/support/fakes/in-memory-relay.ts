@@ -125,14 +125,9 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     });
   }
 
-  /** Pending rows and the age of the oldest, for tests. */
-  backlog(): Promise<{ pending: number; oldestPendingAgeMs: number }> {
-    const pending = this.rows.filter((r) => r.status === 'pending');
-    const oldest = pending[0]?.message.receivedAt.getTime();
-    return Promise.resolve({
-      pending: pending.length,
-      oldestPendingAgeMs: oldest === undefined ? 0 : this.now().getTime() - oldest,
-    });
+  /** How many rows are pending (undelivered, not parked). */
+  pendingCount(): number {
+    return this.rows.filter((r) => r.status === 'pending').length;
   }
 }
 
