@@ -6,7 +6,7 @@ import pino from 'pino';
 import { sql } from 'kysely';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { AmqpMessagePublisher } from '../src/adapters/rabbitmq/amqp-message-publisher';
-import { pollingWakeUp } from '../src/adapters/postgres/pg-listen-wake-up';
+import { pollingWakeUp } from '../test/support/relay';
 import { RelayOutbox } from '../src/application/relay/relay-outbox';
 import {
   type ChainLimits,
@@ -43,7 +43,6 @@ async function main(): Promise<void> {
     await sql`vacuum analyze outbox, outbox_pending`.execute(database.db);
     const inner = new KyselyRelayStore(database.db);
     const store: OutboxRelayStore = {
-      backlog: () => inner.backlog(),
       claim: async (limit: number, chain?: ChainLimits) => {
         const t = performance.now();
         const batch = await inner.claim(limit, chain);
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
       },
       {
         batchSize: 500,
-        maxInFlightBatches: 6,
+        inFlightBatches: 6,
         idlePollMs: 100,
         retryBaseMs: 50,
         retryMaxMs: 500,

@@ -3,10 +3,11 @@
  *
  * Fills a fresh database with 10 000, then 1 000 000 delivered rows (payload about 1 KB, received
  * over the last 60 days), plus a steady undelivered set (200 pending, 5 parked), and prints table
- * and index sizes, the relay's claim query time, the metrics scrape and `outbox stats` queries, the
+ * and index sizes, the relay's claim time (its walk statement alone, and a whole claim through the
+ * relay store, both from src/adapters/postgres/sql/claim.ts), the metrics scrape and `outbox stats` queries, the
  * auditors' documented queries, and payload redaction throughput. Then it replays what the relay
- * really does — rows inserted pending, then delivered (outbox_pending row deleted, outbox_delivery
- * row inserted) — to show the claim query before and after (auto)vacuum has cleaned outbox_pending.
+ * really does — rows inserted pending, then delivered by the relay's settle statement — to show the
+ * claim before and after (auto)vacuum has cleaned outbox_pending.
  * Last, what migration 0005 (the narrow delivery record) costs on a database holding the largest
  * size in the old shape.
  *
@@ -18,56 +19,50 @@ import { type Kysely, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type pg from 'pg';
 import { migrationProvider } from '../migrations';
+import type { Database } from '../src/adapters/postgres/database';
 import { KyselyPayloadRedactionStore } from '../src/adapters/postgres/kysely-payload-redaction-store';
-import { UNDELIVERED_SUMMARY_SQL } from '../src/adapters/postgres/kysely-outbox-read-model';
+import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
+import { walkStatement } from '../src/adapters/postgres/sql/claim';
+import { deliveredStatement } from '../src/adapters/postgres/sql/settle';
+import {
+  BLOCKED_ENTITIES_SQL,
+  DELIVERED_COUNT_SQL,
+  UNDELIVERED_SUMMARY_SQL,
+} from '../src/adapters/postgres/kysely-outbox-read-model';
 import { documentedQueries, withVariables } from '../test/support/audit-queries';
 import { measureExplorer } from './explorer-timings';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
-
-/**
- * The relay's claim walk, as KyselyRelayStore.claim runs it (keep in step with the relay: it may
- * change), with an empty set of this relay's own held rows and a batch of 500: heads among the
- * first 1 000 due rows of outbox_pending, locked, then their messages read from outbox.
- */
-export const CLAIM_QUERY = `
-  with locked as (
-    select p.seq, p.ekstern_identifier, p.attempts
-      from (select seq from outbox_pending
-             where not parked and next_attempt_at <= now() and seq <> all('{}'::bigint[])
-             order by next_attempt_at, seq
-             limit 1000) due
-      join outbox_pending p on p.seq = due.seq
-     where not p.parked
-       and p.next_attempt_at <= now()
-       and not exists (
-             select 1 from outbox_pending older
-              where older.ekstern_identifier = p.ekstern_identifier
-                and older.seq < p.seq)
-     limit 500
-       for update of p skip locked
-  )
-  select o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-         o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key,
-         o.payload::text as body, l.attempts
-    from locked l
-    join outbox o on o.seq = l.seq`;
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 15);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-async function timeQuery(
-  pool: pg.Pool,
-  text: string,
-  repeat = REPEAT,
-): Promise<{ median: number; p95: number; rows: number }> {
+/** The relay's defaults: RELAY_BATCH_SIZE, RELAY_CHAIN_LENGTH and RELAY_CLAIM_MAX_ROWS. */
+const BATCH = 500;
+const CHAIN = { perEntity: 128, rows: 4000 };
+
+/**
+ * The relay's claim walk (src/adapters/postgres/sql/claim.ts) as a claim of the relay's default
+ * batch with chains runs it first, none of its own rows held: the statement every claim of
+ * steady traffic ends with.
+ */
+function claimWalk(db: Kysely<Database>): { sql: string; parameters: readonly unknown[] } {
+  return walkStatement({ limit: BATCH, probeMore: true, held: [] }).compile(db);
+}
+
+interface Timing {
+  median: number;
+  p95: number;
+  rows: number;
+}
+
+async function timed(repeat: number, run: () => Promise<number>): Promise<Timing> {
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < repeat; i++) {
     const started = process.hrtime.bigint();
-    const result = await pool.query(text);
+    rows = await run();
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    rows = result.rowCount ?? 0;
   }
   times.sort((a, b) => a - b);
   return {
@@ -77,8 +72,27 @@ async function timeQuery(
   };
 }
 
-const fmt = (t: { median: number; p95: number; rows: number }) =>
-  `median ${t.median.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms (${t.rows} rows)`;
+function timeQuery(
+  pool: pg.Pool,
+  query: string | { sql: string; parameters: readonly unknown[] },
+  repeat = REPEAT,
+): Promise<Timing> {
+  const text = typeof query === 'string' ? query : query.sql;
+  const values = typeof query === 'string' ? [] : [...query.parameters];
+  return timed(repeat, async () => (await pool.query(text, values)).rowCount ?? 0);
+}
+
+/** One whole claim as the relay makes it (KyselyRelayStore, default batch and chains), released. */
+function timeStoreClaim(db: Kysely<Database>): Promise<Timing> {
+  const store = new KyselyRelayStore(db);
+  return timed(REPEAT, async () => {
+    const batch = await store.claim(BATCH, CHAIN);
+    await batch.release();
+    return batch.messages.length;
+  });
+}
+
+const fmt = (t: Timing) => `median ${t.median.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms (${t.rows} rows)`;
 
 /** Inserts rows [from, to) as delivered, received over the last 60 days in seq order; ~1 KB payload each. */
 async function insertDelivered(pool: pg.Pool, from: number, to: number): Promise<void> {
@@ -160,22 +174,16 @@ async function measure(database: TestDatabase, rows: number): Promise<void> {
   const pool = database.pool;
   console.log(`\n## ${rows.toLocaleString('en')} delivered rows (+200 pending, 5 parked)`);
   await sizes(pool);
-  console.log(`  claim query:            ${fmt(await timeQuery(pool, CLAIM_QUERY))}`);
+  console.log(`  claim walk statement:   ${fmt(await timeQuery(pool, claimWalk(database.db)))}`);
+  console.log(`  whole claim (store):    ${fmt(await timeStoreClaim(database.db))}`);
   console.log(
     `  metrics scrape query:   ${fmt(await timeQuery(pool, UNDELIVERED_SUMMARY_SQL.compile(database.db).sql))}`,
   );
   console.log(
-    `  stats: blocked entities ${fmt(
-      await timeQuery(
-        pool,
-        `select count(*) from (select distinct on (ekstern_identifier) parked, attempts from outbox_pending
-          order by ekstern_identifier, seq) o where parked or attempts > 0`,
-        5,
-      ),
-    )}`,
+    `  stats: blocked entities ${fmt(await timeQuery(pool, BLOCKED_ENTITIES_SQL.compile(database.db), 5))}`,
   );
   console.log(
-    `  stats: delivered count  ${fmt(await timeQuery(pool, `select count(*) from outbox_delivery`, 3))}`,
+    `  stats: delivered count  ${fmt(await timeQuery(pool, DELIVERED_COUNT_SQL.compile(database.db), 3))}`,
   );
   const vars = {
     jobcenter: '10101',
@@ -250,20 +258,23 @@ async function churn(database: TestDatabase, count: number): Promise<void> {
      select seq, ekstern_identifier, received_at from appended`,
     [count],
   );
+  const { rows: churned } = await pool.query<{ seq: string }>(
+    `select p.seq from outbox_pending p join outbox o on o.seq = p.seq where o.request_id like 'bench-churn-%'`,
+  );
   const started = process.hrtime.bigint();
-  await pool.query(
-    `with gone as (
-       delete from outbox_pending p using outbox o
-        where o.seq = p.seq and o.request_id like 'bench-churn-%'
-       returning p.seq, p.attempts, p.last_error)
-     insert into outbox_delivery (seq, attempts, last_error) select seq, attempts, last_error from gone`,
+  await deliveredStatement(churned.map((r) => r.seq)).execute(database.db);
+  console.log(
+    `  marking them delivered (the relay's settle statement, once): ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} ms`,
   );
   console.log(
-    `  marking them delivered (one statement): ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(0)} ms`,
+    `  claim walk, dead entries not yet vacuumed: ${fmt(await timeQuery(pool, claimWalk(database.db)))}`,
   );
-  console.log(`  claim query, dead entries not yet vacuumed: ${fmt(await timeQuery(pool, CLAIM_QUERY))}`);
+  console.log(`  whole claim, dead entries not yet vacuumed: ${fmt(await timeStoreClaim(database.db))}`);
   await pool.query(`vacuum analyze outbox_pending`);
-  console.log(`  claim query, after vacuum:                  ${fmt(await timeQuery(pool, CLAIM_QUERY))}`);
+  console.log(
+    `  claim walk, after vacuum:                  ${fmt(await timeQuery(pool, claimWalk(database.db)))}`,
+  );
+  console.log(`  whole claim, after vacuum:                 ${fmt(await timeStoreClaim(database.db))}`);
   await pool.query(`alter table outbox_pending reset (autovacuum_enabled)`);
 }
 

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { JwtAuthenticator, WRITE_SCOPE } from '../src/adapters/auth/jwt-authenticator';
 import { GatewayMetrics } from '../src/adapters/metrics/gateway-metrics';
 import { createPool } from '../src/adapters/postgres/connection';
-import { KyselyUnitOfWork } from '../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../test/support/kysely-unit-of-work';
 import { loadConfiguration } from '../src/composition/configuration';
 import { closeContainer, createContainer } from '../src/composition/container';
 import { TOKENS } from '../src/composition/tokens';

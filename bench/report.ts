@@ -3,10 +3,10 @@
  * in the same run on the same (shared, noisy) machine:
  *  - intake: `wsb-gateway serve` and the bare intake app vs a minimal Koa route that only inserts
  *    the row (bench/intake.ts);
- *  - relay drain: the `wsb-gateway relay` process vs raw amqplib with the same window (bench/relay.ts);
- *  - end-to-end latency, HTTP 200 → consumer receipt, at 500 requests/s (bench/relay.ts);
+ *  - relay drain: the `wsb-gateway relay` process vs raw amqplib with the same window (bench/relay/);
+ *  - end-to-end latency, HTTP 200 → consumer receipt, at 500 requests/s (bench/relay/);
  *  - recovery: a 100 000-row backlog over 2 000 entities drained under 300 req/s of intake, then
- *    latency at 200 and 500 req/s on the table that drain left (bench/relay.ts, part 4);
+ *    latency at 200 and 500 req/s on the table that drain left (bench/relay/recovery.ts);
  *  - memory: peak RSS of the serve process under intake load and of the relay process during the drain.
  * Writes bench/report.md (and prints it) and bench/latency.svg.
  *
@@ -20,17 +20,12 @@ import { createTestDatabase } from '../test/support/postgres';
 import { TestIdentityProvider } from '../test/support/tokens';
 import { type IntakeFigures, measureIntake } from './intake';
 import { latencyHistogramSvg } from './latency-histogram';
-import {
-  type DrainFigures,
-  drainWorkloads,
-  log,
-  measureDrain,
-  measureEmptyClaim,
-  measureLatency,
-  measureRecovery,
-  percentile,
-  relayEnv,
-} from './relay';
+import { type DrainFigures, drainWorkloads, measureDrain } from './relay/drain';
+import { measureEmptyClaim } from './relay/empty-claim';
+import { measureLatency } from './relay/latency';
+import { measureRecovery } from './relay/recovery';
+import { log, percentile } from './support/figures';
+import { relayEnv } from './support/relay-process';
 import { runBench } from './run-bench';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);

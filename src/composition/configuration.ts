@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { TlsConfiguration } from '../adapters/http/public-server';
-import type { QueueSpec } from '../adapters/rabbitmq/amqp-message-publisher';
+import type { QueueSpec } from '../adapters/rabbitmq/topology';
 import { type Env, EnvReader } from './environment-reader';
 
 /**

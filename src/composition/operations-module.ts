@@ -6,7 +6,7 @@ import { KyselyOperatorUnitOfWork } from '../adapters/postgres/kysely-operator-u
 import { KyselyOutboxExplorer } from '../adapters/postgres/kysely-outbox-explorer';
 import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../adapters/postgres/kysely-payload-redaction-store';
-import type { Clock } from '../application/intake/ports';
+import type { Clock } from '../application/clock';
 import { ParkOutboxMessage } from '../application/operations/park-outbox-message';
 import type {
   OperatorUnitOfWork,

@@ -9,7 +9,7 @@ import { PgListenWakeUp } from '../adapters/postgres/pg-listen-wake-up';
 import { AmqpMessagePublisher } from '../adapters/rabbitmq/amqp-message-publisher';
 import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
 import { RedactionRunner } from '../adapters/system/redaction-runner';
-import type { Clock } from '../application/intake/ports';
+import type { Clock } from '../application/clock';
 import type { RedactPayloads } from '../application/operations/redact-payloads';
 import type {
   MessagePublisher,
@@ -101,7 +101,7 @@ export function relayModule(logger: Logger): ContainerModule {
             observer,
             {
               batchSize: config.relay.batchSize,
-              maxInFlightBatches: config.relay.inFlightBatches,
+              inFlightBatches: config.relay.inFlightBatches,
               chainLength: config.relay.chainLength,
               claimMaxRows: config.relay.claimMaxRows,
               idlePollMs: config.relay.idlePollMs,

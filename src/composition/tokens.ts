@@ -4,7 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AcceptNotification } from '../application/intake/accept-notification';
 import type { Authenticator } from '../application/intake/authentication';
-import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
+import type { Clock } from '../application/clock';
+import type { IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type {
   OperatorUnitOfWork,
   OutboxExplorer,

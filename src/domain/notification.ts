@@ -93,7 +93,6 @@ export type DispatchGdprDeletedNotificationRequestDto = t.TypeOf<
 
 /** The two kinds of webservicebesked; the value is the AMQP `type` property. */
 export type MessageKind = 'Ordningsnotifikation' | 'GdprSlettetNotifikation';
-export const MESSAGE_KINDS: readonly MessageKind[] = ['Ordningsnotifikation', 'GdprSlettetNotifikation'];
 
 export type Aendringstype = 'Oprettelse' | 'Opdatering' | 'Sletning';
 

@@ -1,4 +1,4 @@
-import type { Violation } from './errors';
+import { FEJL, type Violation } from './errors';
 
 export interface RequestIdBrand {
   readonly RequestId: unique symbol;
@@ -16,19 +16,19 @@ export const REQUEST_ID_HEADER = 'x-requestId';
 
 export function parseRequestId(value: string | undefined): RequestId | Violation {
   if (value === undefined || value.length === 0) {
-    return { path: REQUEST_ID_HEADER, fejlkode: 1014, message: 'header is required' };
+    return { path: REQUEST_ID_HEADER, fejlkode: FEJL.invalidMessage.fejlkode, message: 'header is required' };
   }
   if (value.length > REQUEST_ID_MAX_LENGTH) {
     return {
       path: REQUEST_ID_HEADER,
-      fejlkode: 1014,
+      fejlkode: FEJL.invalidMessage.fejlkode,
       message: `must be at most ${REQUEST_ID_MAX_LENGTH} characters`,
     };
   }
   if (!PRINTABLE_ASCII.test(value)) {
     return {
       path: REQUEST_ID_HEADER,
-      fejlkode: 1014,
+      fejlkode: FEJL.invalidMessage.fejlkode,
       message: 'must be printable US-ASCII characters (0x20–0x7E)',
     };
   }

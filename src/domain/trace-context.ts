@@ -5,9 +5,6 @@
  * recommendation asks.
  */
 
-export const TRACEPARENT_HEADER = 'traceparent';
-export const TRACESTATE_HEADER = 'tracestate';
-
 /** What the gateway publishes: version 00, lower-case hex, ids not all zeros. */
 export const TRACEPARENT_PATTERN = '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$';
 

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import type { Violation } from './errors';
+import { FEJL, type Violation } from './errors';
 
 const EXPECTATIONS: Record<string, string> = {
   NonEmptyString:
@@ -66,7 +66,11 @@ export function violationsFromErrors(errors: t.Errors): Violation[] {
       else break;
     }
     const message = error.value === undefined ? 'is required' : describeExpectation(expected);
-    byPath.set(path, { path: path === '' ? '(body)' : path, fejlkode: 1014, message });
+    byPath.set(path, {
+      path: path === '' ? '(body)' : path,
+      fejlkode: FEJL.invalidMessage.fejlkode,
+      message,
+    });
   }
   return [...byPath.values()];
 }

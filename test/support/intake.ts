@@ -8,6 +8,9 @@ import { closeContainer, createContainer } from '../../src/composition/container
 import { TOKENS } from '../../src/composition/tokens';
 import type { RequestTracing } from '../../src/application/intake/request-tracing';
 import { type CodeLists, UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
+import { GroupCommitUnitOfWork } from '../../src/adapters/postgres/group-commit-unit-of-work';
+import { createTestDatabase, type TestDatabase } from './postgres';
+import { TestIdentityProvider } from './tokens';
 
 export interface RunningIntake {
   readonly baseUrl: string;
@@ -53,6 +56,57 @@ export async function startIntake(options: {
     baseUrl: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${intake.address?.port}`,
     close: () => closeContainer(container),
   };
+}
+
+/** What an intake test over PostgreSQL stands on; filled in by the fixture's `before`. */
+export interface DatabaseWithTokens {
+  database: TestDatabase;
+  idp: TestIdentityProvider;
+  /** A valid bearer token of `idp`. */
+  token: string;
+}
+
+async function setUp(fixture: DatabaseWithTokens): Promise<void> {
+  fixture.database = await createTestDatabase();
+  fixture.idp = await TestIdentityProvider.create();
+  fixture.token = await fixture.idp.token();
+}
+
+/**
+ * A fresh database and a token issuer with a valid token, made in mocha's `before`; the database
+ * is dropped in `after`. Call inside a `describe`; read the fields inside tests and hooks.
+ */
+export function databaseWithTokens(): DatabaseWithTokens {
+  const fixture = {} as DatabaseWithTokens;
+  before(() => setUp(fixture));
+  after(() => fixture.database.drop());
+  return fixture;
+}
+
+/**
+ * databaseWithTokens() and the intake over it (production's group-commit unit of work, the
+ * issuer's authenticator): started in `before`, closed in `after` before the database is dropped.
+ */
+export function intakeOverDatabase(
+  options: Omit<Parameters<typeof startIntake>[0], 'unitOfWork' | 'authenticator'> = {},
+): DatabaseWithTokens & { intake: RunningIntake } {
+  const fixture = {} as DatabaseWithTokens & { intake: RunningIntake };
+  before(async () => {
+    await setUp(fixture);
+    fixture.intake = await startIntake({
+      ...options,
+      unitOfWork: new GroupCommitUnitOfWork(fixture.database.db, {
+        maxBatchSize: 100,
+        maxConcurrentBatches: 4,
+      }),
+      authenticator: fixture.idp.authenticator(),
+    });
+  });
+  after(async () => {
+    await fixture.intake.close();
+    await fixture.database.drop();
+  });
+  return fixture;
 }
 
 export const ORDNINGS_PATH = '/v1/Webservicebesked/SendOrdningsnotifikation';

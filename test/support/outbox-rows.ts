@@ -1,6 +1,6 @@
 import { type Kysely, sql, type UpdateObject } from 'kysely';
 import { AcceptNotification } from '../../src/application/intake/accept-notification';
-import { KyselyUnitOfWork } from '../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from './kysely-unit-of-work';
 import type { Database } from '../../src/adapters/postgres/database';
 import { randomIds, systemClock } from '../../src/adapters/system/system-clock';
 import { UNCHECKED_CODE_LISTS } from '../../src/domain/code-lists';
@@ -109,6 +109,19 @@ export async function expectEveryRowQueuedOnce(db: Kysely<Database>): Promise<vo
   if (rows.length > 0) {
     throw new Error(`outbox rows not queued once in outbox_pending, or strays: ${JSON.stringify(rows)}`);
   }
+}
+
+/** Pending rows (undelivered, not parked) and the age of the oldest, 0 when there is none. */
+export async function pendingBacklog(
+  db: Kysely<Database>,
+): Promise<{ pending: number; oldestPendingAgeMs: number }> {
+  const { rows } = await sql<{ pending: string; oldest: Date | null }>`
+    select count(*) as pending, min(received_at) as oldest from outbox_pending where not parked`.execute(db);
+  const oldest = rows[0]?.oldest ?? null;
+  return {
+    pending: Number(rows[0]?.pending ?? 0),
+    oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, Date.now() - oldest.getTime()),
+  };
 }
 
 export async function truncateOutbox(db: Kysely<Database>): Promise<void> {

@@ -4,7 +4,7 @@ import { KyselyOperatorUnitOfWork } from '../../src/adapters/postgres/kysely-ope
 import { KyselyOutboxExplorer } from '../../src/adapters/postgres/kysely-outbox-explorer';
 import { KyselyOutboxReadModel } from '../../src/adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../../src/adapters/postgres/kysely-payload-redaction-store';
-import { KyselyUnitOfWork } from '../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from './kysely-unit-of-work';
 import type { Database } from '../../src/adapters/postgres/database';
 import type { OperatorAction } from '../../src/application/operations/ports';
 import type { OperationsSubject } from './operations-contract';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Channel, type ChannelModel, connect, type ConsumeMessage } from 'amqplib';
+import { declareTopology } from '../../src/adapters/rabbitmq/topology';
 
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -70,6 +71,22 @@ export async function withChannel<T>(
   } finally {
     await connection.close().catch(() => undefined);
   }
+}
+
+/**
+ * Declares the topic exchange `exchange` and the quorum queue `queue` bound to it with
+ * `bindingKey`, as the relay declares its own, and empties the queue.
+ */
+export async function freshQueue(
+  exchange: string,
+  queue: string,
+  bindingKey = '#',
+  url = TEST_AMQP_URL,
+): Promise<void> {
+  await withChannel(async (channel) => {
+    await declareTopology(channel, exchange, [{ name: queue, bindingKey, type: 'quorum' }]);
+    await channel.purgeQueue(queue);
+  }, url);
 }
 
 export async function deleteTopology(

@@ -26,6 +26,8 @@ export interface RelayStoreSubject {
   /** What an operator's park does. */
   park(seq: string): Promise<void>;
   state(seq: string): Promise<RelayRowState>;
+  /** How many rows are pending (undelivered, not parked). */
+  pending(): Promise<number>;
 }
 
 const HOUR = 3_600_000;
@@ -173,7 +175,7 @@ export function describeRelayStoreContract(
       const none = await claim(10);
       expect(seqs(none)).to.deep.equal([]);
       await release(none);
-      expect(await subject.store.backlog()).to.include({ pending: 0 });
+      expect(await subject.pending()).to.equal(0);
     });
 
     it('a broker refusal uses up an attempt, records the reason and backs off; the row keeps blocking its entity', async () => {
@@ -201,7 +203,7 @@ export function describeRelayStoreContract(
       const next = await claim(10);
       expect(seqs(next), 'backed off, and blocking').to.deep.equal([]);
       await release(next);
-      expect(await subject.store.backlog()).to.include({ pending: 2 });
+      expect(await subject.pending()).to.equal(2);
     });
 
     it('a broker outage leaves attempts alone; a failed row is claimed again once due, with its attempts', async () => {

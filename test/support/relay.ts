@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
-import type { QueueSpec } from '../../src/adapters/rabbitmq/amqp-message-publisher';
-import { pollingWakeUp } from '../../src/adapters/postgres/pg-listen-wake-up';
+import type { QueueSpec } from '../../src/adapters/rabbitmq/topology';
+import { abortableSleep } from '../../src/application/abortable-sleep';
 import type { Database } from '../../src/adapters/postgres/database';
 import { RelayOutbox, type RelaySettings } from '../../src/application/relay/relay-outbox';
 import type { OpenTelemetryTracing } from '../../src/adapters/tracing/opentelemetry-tracing';
-import type { Clock } from '../../src/application/intake/ports';
+import type { Clock } from '../../src/application/clock';
 import {
   type MessagePublisher,
   type OutboxRelayStore,
@@ -20,6 +20,11 @@ import { closeContainer, createContainer } from '../../src/composition/container
 import { TOKENS } from '../../src/composition/tokens';
 import { TEST_AMQP_URL } from './rabbitmq';
 
+/** A wake-up by polling only: waits out the timeout (or the abort); production LISTENs. */
+export const pollingWakeUp: OutboxWakeUp = {
+  wait: (timeoutMs, signal) => abortableSleep(timeoutMs, signal),
+};
+
 export interface RunningRelay {
   readonly publisher: MessagePublisher;
   stop(): Promise<void>;
@@ -27,7 +32,7 @@ export interface RunningRelay {
 
 export const FAST_RELAY: RelaySettings = {
   batchSize: 500,
-  maxInFlightBatches: 3,
+  inFlightBatches: 3,
   idlePollMs: 10,
   retryBaseMs: 50,
   retryMaxMs: 300,
@@ -72,7 +77,7 @@ export async function startRelayInProcess(options: {
     relay: {
       ...base.relay,
       batchSize: settings.batchSize,
-      inFlightBatches: settings.maxInFlightBatches,
+      inFlightBatches: settings.inFlightBatches,
       idlePollMs: settings.idlePollMs,
       retryBaseMs: settings.retryBaseMs,
       retryMaxMs: settings.retryMaxMs,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** The documents stay where the README says they are, and the configuration table stays complete. */
 describe('documentation', () => {
@@ -22,5 +23,47 @@ describe('documentation', () => {
       expect(readme, file).to.include(`](docs/${file}`);
     }
     expect(Buffer.byteLength(readme)).to.be.at.most(10 * 1024);
+  });
+
+  it('docs/operations.md lists every metric the gateway registers', () => {
+    const sources = readdirSync('src/adapters/metrics').map((f) =>
+      readFileSync(`src/adapters/metrics/${f}`, 'utf8'),
+    );
+    const names = new Set(
+      sources.flatMap((text) => [...text.matchAll(/name: '(wsb_[a-z_]+)'/g)].map((m) => m[1])),
+    );
+    expect(names.size).to.be.greaterThan(10);
+    const operations = readFileSync('docs/operations.md', 'utf8');
+    for (const name of names) expect(operations, name).to.include(`| \`${name}\``);
+  });
+
+  it('every relative link in the README, CONTRIBUTING.md and docs/ names a file that exists', () => {
+    const documents = [
+      'README.md',
+      'CONTRIBUTING.md',
+      ...readdirSync('docs', { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
+    for (const document of documents) {
+      const text = readFileSync(document, 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+        if (target === undefined || /^[a-z]+:/.test(target)) continue;
+        expect(existsSync(path.join(path.dirname(document), target)), `${document} → ${target}`).to.equal(
+          true,
+        );
+      }
+    }
+  });
+
+  it('no file under src/ is over 330 lines unless its header says why in a line starting "Over 330 lines:"', () => {
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).to.be.greaterThan(50);
+    for (const file of files) {
+      const lines = readFileSync(`src/${file}`, 'utf8').split('\n');
+      if (lines.length <= 330) continue;
+      const header = lines.slice(0, 40).join('\n');
+      expect(header, `src/${file} has ${lines.length} lines`).to.match(/^\s*(\*|\/\/)\s*Over 330 lines: \S/m);
+    }
   });
 });

@@ -21,10 +21,6 @@ import { WRITE_SCOPE } from '../../application/intake/authentication';
  * The OpenAPI 3.1 description of the intake, derived from the io-ts codecs so that it cannot say
  * something the gateway does not do. Only the prose is written by hand: the Danish descriptions
  * are STAR's, copied from the source document (webservicebesked-service-v1.txt).
- *
- * (A little over 300 lines on purpose: the document is read top to bottom — STAR's texts, the schema
- * walk over the codecs, the problem schema, the examples, the operations — and each part is only
- * used by the next.)
  */
 
 export type JsonSchema = { readonly [keyword: string]: unknown };

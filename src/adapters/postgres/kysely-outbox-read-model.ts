@@ -75,6 +75,17 @@ export const UNDELIVERED_SUMMARY_SQL = sql<{
     from outbox_pending
    group by parked`;
 
+/** Delivered rows, counted exactly: a scan of outbox_delivery, which grows with history. */
+export const DELIVERED_COUNT_SQL = sql<{ n: string }>`select count(*) as n from outbox_delivery`;
+
+/** Entities whose oldest undelivered row is parked or has failed at least once. */
+export const BLOCKED_ENTITIES_SQL = sql<{ n: string }>`
+  select count(*) as n
+    from (select distinct on (ekstern_identifier) parked, attempts
+            from outbox_pending
+           order by ekstern_identifier, seq) oldest
+   where parked or attempts > 0`;
+
 export class KyselyOutboxReadModel implements OutboxReadModel {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -83,14 +94,8 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
       const undelivered = await UNDELIVERED_SUMMARY_SQL.execute(this.db);
       // Delivered rows are the whole history: counted from the planner's estimate would be cheaper,
       // but an operator asking wants the exact figure and the command runs rarely.
-      const delivered = await sql<{ n: string }>`
-        select count(*) as n from outbox_delivery`.execute(this.db);
-      const blocked = await sql<{ n: string }>`
-        select count(*) as n
-          from (select distinct on (ekstern_identifier) parked, attempts
-                  from outbox_pending
-                 order by ekstern_identifier, seq) oldest
-         where parked or attempts > 0`.execute(this.db);
+      const delivered = await DELIVERED_COUNT_SQL.execute(this.db);
+      const blocked = await BLOCKED_ENTITIES_SQL.execute(this.db);
       const erasures = await sql<{ n: string }>`
         select count(*) as n from outbox o
          where message_type = 'GdprSlettetNotifikation' and payload is not null

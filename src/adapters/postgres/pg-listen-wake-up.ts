@@ -102,8 +102,3 @@ export class PgListenWakeUp implements OutboxWakeUp {
     }
   }
 }
-
-/** Polling only: waits out the timeout (or the abort). */
-export const pollingWakeUp: OutboxWakeUp = {
-  wait: (timeoutMs, signal) => abortableSleep(timeoutMs, signal),
-};

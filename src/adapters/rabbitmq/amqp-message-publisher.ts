@@ -1,18 +1,15 @@
-import { type ChannelModel, type ConfirmChannel, connect, type Options } from 'amqplib';
+import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
 import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../application/relay/ports';
 import { brokerAddresses, brokerHost } from './broker-addresses';
 import { errorMessage } from '../logging';
+import { describe } from './describe-error';
+import { messageProperties } from './message-properties';
+import { declareTopology, type QueueSpec } from './topology';
 
 const CONNECT_TIMEOUT_MS = 5_000;
-
-export interface QueueSpec {
-  readonly name: string;
-  readonly bindingKey: string;
-  readonly type: 'quorum' | 'classic';
-}
 
 export interface AmqpPublisherSettings {
   /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
@@ -49,16 +46,13 @@ interface Connected {
 const NACKS_BEFORE_RECONNECT = 3;
 
 /**
- * (Over 300 lines on purpose: one connection's life — connect to a node, declare, publish with
- * confirms and returns, nacks, `connection.blocked`, loss and failover — is one state machine over
- * the same few fields; split up, each part would need all of them.)
- *
- * Publishes on a confirm channel, persistent and mandatory, with the properties and headers of
- * CONTRACT §4. A message counts as delivered only on an ack without a preceding `basic.return`:
- * RabbitMQ sends the return of an unroutable mandatory message before its ack, on the same
- * channel, so a return is remembered by messageId and turns the ack that follows into
- * `unroutable`. One connection, one channel; on any loss it reconnects with capped exponential
- * backoff and jitter and declares the topology again.
+ * One connection's life — connect to a node, declare the topology, publish with confirms and
+ * returns, nacks, `connection.blocked`, loss and failover — as one state machine. Publishes on a
+ * confirm channel with the properties of message-properties.ts. A message counts as delivered only
+ * on an ack without a preceding `basic.return`: RabbitMQ sends the return of an unroutable
+ * mandatory message before its ack, on the same channel, so a return is remembered by messageId
+ * and turns the ack that follows into `unroutable`. One connection, one channel; on any loss it
+ * reconnects with capped exponential backoff and jitter and declares the topology again.
  */
 export class AmqpMessagePublisher implements MessagePublisher {
   private current: Connected | undefined;
@@ -188,7 +182,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
             message.exchange,
             message.routingKey,
             Buffer.from(message.body, 'utf8'),
-            this.properties(message),
+            messageProperties(message, this.settings.appId),
             callback,
           );
         } catch (error) {
@@ -210,28 +204,6 @@ export class AmqpMessagePublisher implements MessagePublisher {
       'RabbitMQ nacks every publish on this channel: reconnecting',
     );
     void connected.connection.close().catch(() => undefined);
-  }
-
-  private properties(message: RelayMessage): Options.Publish {
-    return {
-      persistent: true,
-      mandatory: true,
-      messageId: message.messageId,
-      correlationId: message.requestId,
-      type: message.kind,
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      timestamp: Math.floor(message.receivedAt.getTime() / 1000),
-      appId: this.settings.appId,
-      headers: {
-        'x-request-id': message.requestId,
-        'jobcenter-kode': message.jobCenterKode,
-        'ekstern-identifier': message.eksternIdentifier,
-        aendringstype: message.aendringstype,
-        ...(message.traceparent !== undefined ? { traceparent: message.traceparent } : {}),
-        ...(message.tracestate !== undefined ? { tracestate: message.tracestate } : {}),
-      },
-    };
   }
 
   private async connectLoop(): Promise<void> {
@@ -325,7 +297,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // A channel closed by the broker (e.g. publishing to a missing exchange) takes the
       // connection with it, so that the loop reconnects and declares everything again.
       channel.on('close', () => void connection.close().catch(() => undefined));
-      await this.declareTopology(channel);
+      await declareTopology(channel, this.settings.exchange, this.settings.queues);
       this.current = { connection, channel, returned, nacksInARow: 0 };
       this.logger.info(
         {
@@ -343,27 +315,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
     return lost;
   }
 
-  private async declareTopology(channel: ConfirmChannel): Promise<void> {
-    await channel.assertExchange(this.settings.exchange, 'topic', { durable: true });
-    for (const queue of this.settings.queues) {
-      await channel.assertQueue(queue.name, {
-        durable: true,
-        ...(queue.type === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}),
-      });
-      await channel.bindQueue(queue.name, this.settings.exchange, queue.bindingKey);
-    }
-  }
-
   private notifyWaiters(): void {
     for (const w of [...this.waiters]) w();
   }
-}
-
-/**
- * An error's message, never its full object: a connection error's URL may carry a password. The
- * credentials are hidden, the scheme kept (`amqps` tells the operator TLS is in use).
- */
-export function describe(error: unknown): string {
-  const text = errorMessage(error);
-  return text.replace(/\b(amqps?):\/\/[^@\s]*@/g, '$1://***@');
 }

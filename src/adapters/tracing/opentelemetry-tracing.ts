@@ -93,7 +93,6 @@ export class OpenTelemetryTracing implements RequestTracing {
     return {
       // Arguments are spread, never listed: a wrapper that names fewer parameters than the port
       // still type-checks, and silently drops the rest (it once dropped `chain`).
-      backlog: (...args) => store.backlog(...args),
       claim: async (...args): Promise<ClaimedBatch> => {
         const started = Date.now();
         const batch = await store.claim(...args);

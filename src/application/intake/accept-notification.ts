@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either';
-import type { AcceptFailure, Violation } from '../../domain/errors';
+import { type AcceptFailure, FEJL, type Violation } from '../../domain/errors';
 import type { CodeLists } from '../../domain/code-lists';
 import {
   decodeNotification,
@@ -10,7 +10,8 @@ import {
 import { parseDateTime } from '../../domain/primitives';
 import type { RequestId } from '../../domain/request-id';
 import type { TraceContext } from '../../domain/trace-context';
-import type { Clock, IdGenerator, OutboxMessage, UnitOfWork } from './ports';
+import type { Clock } from '../clock';
+import type { IdGenerator, OutboxMessage, UnitOfWork } from './ports';
 
 export interface AcceptNotificationCommand {
   readonly kind: MessageKind;
@@ -90,7 +91,7 @@ export class AcceptNotification {
     if (utf8Length(routingKey) > MAX_ROUTING_KEY_BYTES) {
       violations.push({
         path: `${notification.rootProperty}.jobCenterKode`,
-        fejlkode: 1014,
+        fejlkode: FEJL.invalidMessage.fejlkode,
         message: 'is too long to route: the routing key would exceed 255 bytes',
       });
     }

@@ -47,10 +47,6 @@ export interface UnitOfWork {
   run<T>(work: (repositories: TransactionalRepositories) => Promise<T>): Promise<T>;
 }
 
-export interface Clock {
-  now(): Date;
-}
-
 export interface IdGenerator {
   /** A new random (version 4) uuid. */
   uuid(): string;

@@ -4,7 +4,6 @@
  */
 
 export type OutboxStatus = 'pending' | 'delivered' | 'parked';
-export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'delivered', 'parked'];
 
 /** A row's metadata: everything but the payload. */
 export interface OutboxEntry {

@@ -1,4 +1,4 @@
-import type { Clock } from '../intake/ports';
+import type { Clock } from '../clock';
 import type { OperatorUnitOfWork, PayloadRedactionStore, RedactionObserver } from './ports';
 
 export interface RedactPayloadsSettings {

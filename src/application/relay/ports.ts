@@ -71,12 +71,6 @@ export interface ClaimedBatch {
   release(): Promise<void>;
 }
 
-export interface OutboxBacklog {
-  readonly pending: number;
-  /** Age of the oldest pending row, 0 when there is none. */
-  readonly oldestPendingAgeMs: number;
-}
-
 /** How far a claim extends each entity beyond its oldest undelivered row. */
 export interface ChainLimits {
   /** Rows of one entity per claim, its oldest undelivered row included (1 = that row only). */
@@ -99,7 +93,6 @@ export interface OutboxRelayStore {
    * Resolves with an empty batch when nothing is eligible.
    */
   claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch>;
-  backlog(): Promise<OutboxBacklog>;
 }
 
 /** Wakes the relay when new rows may be pending. */

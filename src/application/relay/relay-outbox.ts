@@ -1,4 +1,4 @@
-import type { Clock } from '../intake/ports';
+import type { Clock } from '../clock';
 import {
   type ClaimedBatch,
   type DeliveryFailure,
@@ -28,7 +28,7 @@ export interface RelaySettings {
    * Batches in flight at once: while one waits for its confirms the next is claimed and
    * published, so the broker always has a window of up to batchSize × this many publishes.
    */
-  readonly maxInFlightBatches: number;
+  readonly inFlightBatches: number;
   /** How long an idle relay waits for a wake-up before it looks again anyway. */
   readonly idlePollMs: number;
   readonly retryBaseMs: number;
@@ -61,17 +61,17 @@ export class RelayOutbox {
 
   /** Runs until `signal` aborts, then lets the batches in flight finish and resolves. */
   async execute(signal: AbortSignal): Promise<void> {
-    // A batch counts against `maxInFlightBatches` while its publishes await confirms, so the broker
-    // sees the full window of batchSize × maxInFlightBatches unconfirmed publishes, as a plain
+    // A batch counts against `inFlightBatches` while its publishes await confirms, so the broker
+    // sees the full window of batchSize × inFlightBatches unconfirmed publishes, as a plain
     // confirm-channel publisher with that window would; recording the outcomes and committing
     // runs beside the next batches. Claims still open (publishing or settling) are capped at
     // twice the window's batches, which bounds the database connections the relay holds.
     const publishing = new Set<Promise<void>>();
     const open = new Set<Promise<void>>();
-    const maxOpen = 2 * this.settings.maxInFlightBatches;
+    const maxOpen = 2 * this.settings.inFlightBatches;
     while (!signal.aborted) {
       if (!(await this.publisher.ready(signal))) break;
-      if (publishing.size >= this.settings.maxInFlightBatches) {
+      if (publishing.size >= this.settings.inFlightBatches) {
         await Promise.race(publishing);
         continue;
       }

@@ -2,38 +2,18 @@ import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { generateKeyPair } from 'jose';
-import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { WRITE_SCOPE } from '../../../src/adapters/auth/jwt-authenticator';
 import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
-import { ORDNINGS_PATH, GDPR_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TEST_AUDIENCE, TEST_ISSUER, TestIdentityProvider } from '../../support/tokens';
+import { GDPR_PATH, intakeOverDatabase, ORDNINGS_PATH, post } from '../../support/intake';
+import { TEST_AUDIENCE, TEST_ISSUER } from '../../support/tokens';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('intake errors over HTTP against PostgreSQL', () => {
-  let database: TestDatabase;
-  let intake: RunningIntake;
-  let idp: TestIdentityProvider;
-  let token: string;
+  const fixture = intakeOverDatabase({ bodyLimitBytes: 64 * 1024 });
 
-  before(async () => {
-    database = await createTestDatabase();
-    idp = await TestIdentityProvider.create();
-    token = await idp.token();
-    intake = await startIntake({
-      unitOfWork: new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 4 }),
-      authenticator: idp.authenticator(),
-      bodyLimitBytes: 64 * 1024,
-    });
-  });
-
-  after(async () => {
-    await intake.close();
-    await database.drop();
-  });
-
-  const rowCount = async () => (await database.db.selectFrom('outbox').select('request_id').execute()).length;
+  const rowCount = async () =>
+    (await fixture.database.db.selectFrom('outbox').select('request_id').execute()).length;
   let sequence = 0;
   const nextId = () => `err-${++sequence}`;
 
@@ -54,21 +34,23 @@ describe('intake errors over HTTP against PostgreSQL', () => {
       ['a malformed token', () => Promise.resolve({ authorization: 'Bearer not.a.jwt' })],
       [
         'an expired token',
-        async () => ({ authorization: `Bearer ${await idp.token({ expiresIn: now() - 60 })}` }),
+        async () => ({ authorization: `Bearer ${await fixture.idp.token({ expiresIn: now() - 60 })}` }),
       ],
       [
         'a wrong issuer',
-        async () => ({ authorization: `Bearer ${await idp.token({ issuer: 'https://evil.example/' })}` }),
+        async () => ({
+          authorization: `Bearer ${await fixture.idp.token({ issuer: 'https://evil.example/' })}`,
+        }),
       ],
       [
         'a wrong audience',
-        async () => ({ authorization: `Bearer ${await idp.token({ audience: 'someone-else' })}` }),
+        async () => ({ authorization: `Bearer ${await fixture.idp.token({ audience: 'someone-else' })}` }),
       ],
       [
         'a token signed with an untrusted key',
         async () => {
           const { privateKey } = await generateKeyPair('RS256');
-          return { authorization: `Bearer ${await idp.token({ signingKey: privateKey })}` };
+          return { authorization: `Bearer ${await fixture.idp.token({ signingKey: privateKey })}` };
         },
       ],
       [
@@ -82,7 +64,7 @@ describe('intake errors over HTTP against PostgreSQL', () => {
         'HS256 signed with the public key',
         () => {
           const pem = createPublicKey({
-            key: idp.publicJwk as import('node:crypto').JsonWebKey,
+            key: fixture.idp.publicJwk as import('node:crypto').JsonWebKey,
             format: 'jwk',
           })
             .export({ type: 'spki', format: 'pem' })
@@ -97,7 +79,7 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     for (const [name, headers] of cases) {
       it(`answers 401 with fejlkode 1012 for ${name}, and writes nothing`, async () => {
         const before = await rowCount();
-        const response = await post(intake.baseUrl, ORDNINGS_PATH, {
+        const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
           requestId: nextId(),
           body: ordningsnotifikation(),
           headers: await headers(),
@@ -111,8 +93,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     }
 
     it('answers 403 with fejlkode 4575 for a valid token without the scope', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token: await idp.token({ claims: { scope: 'something.else other.scope' } }),
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: await fixture.idp.token({ claims: { scope: 'something.else other.scope' } }),
         requestId: nextId(),
         body: ordningsnotifikation(),
       });
@@ -128,8 +110,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
         { scope: ['x', WRITE_SCOPE] },
         { scope: undefined, scp: [WRITE_SCOPE] },
       ]) {
-        const response = await post(intake.baseUrl, GDPR_PATH, {
-          token: await idp.token({ claims: claimsWithScope }),
+        const response = await post(fixture.intake.baseUrl, GDPR_PATH, {
+          token: await fixture.idp.token({ claims: claimsWithScope }),
           requestId: nextId(),
           body: gdprSlettetNotifikation(),
         });
@@ -139,13 +121,13 @@ describe('intake errors over HTTP against PostgreSQL', () => {
 
     it('records sub as the client when the token has no client_id', async () => {
       const requestId = nextId();
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token: await idp.token({ claims: { client_id: undefined } }),
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: await fixture.idp.token({ claims: { client_id: undefined } }),
         requestId,
         body: ordningsnotifikation(),
       });
       expect(response.status).to.equal(200);
-      const row = await database.db
+      const row = await fixture.database.db
         .selectFrom('outbox')
         .select('client_id')
         .where('request_id', '=', requestId)
@@ -154,29 +136,32 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('checks authentication before the x-requestId', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, { body: ordningsnotifikation() });
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, { body: ordningsnotifikation() });
       expect(response.status).to.equal(401);
     });
   });
 
   describe('x-requestId', () => {
     it('answers 400 when it is missing', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, { token, body: ordningsnotifikation() });
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
+        body: ordningsnotifikation(),
+      });
       expect(response.status).to.equal(400);
       expect(response.json()).to.deep.include({ fejlkode: 1014 });
       expect((response.json().errors as Array<{ path: string }>)[0]?.path).to.equal('x-requestId');
     });
 
     it('answers 400 for 47 characters and accepts 46', async () => {
-      const tooLong = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const tooLong = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: 'a'.repeat(47),
         body: ordningsnotifikation(),
       });
       expect(tooLong.status).to.equal(400);
       expect(tooLong.json()).to.not.have.property('requestId');
-      const longest = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const longest = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: 'b'.repeat(46),
         body: ordningsnotifikation(),
       });
@@ -184,8 +169,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('is checked before the media type', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         rawBody: 'x',
         contentType: 'text/plain',
       });
@@ -196,8 +181,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
   describe('media type, size and JSON', () => {
     it('answers 415 for a body that is not JSON', async () => {
       const before = await rowCount();
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: nextId(),
         rawBody: JSON.stringify(ordningsnotifikation()),
         contentType: 'text/plain',
@@ -208,8 +193,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('accepts application/json with a charset', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: nextId(),
         body: ordningsnotifikation(),
         contentType: 'application/json; charset=utf-8',
@@ -219,8 +204,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
 
     it('answers 413 for a body over the limit', async () => {
       const before = await rowCount();
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: nextId(),
         body: ordningsnotifikation({}, { vitasDybtLink: 'x'.repeat(70 * 1024) }),
       });
@@ -229,8 +214,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('answers 400 for malformed JSON without echoing it', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: nextId(),
         rawBody: `{"ordningsnotifikation": {"cprNummer": "${FICTITIOUS_CPR}"`,
       });
@@ -240,8 +225,8 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('answers 400 listing every violation with its path, never the values', async () => {
-      const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-        token,
+      const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+        token: fixture.token,
         requestId: nextId(),
         body: ordningsnotifikation(
           { eksternIdentifier: FICTITIOUS_CPR, erOprettelse: 'ja' },
@@ -261,9 +246,11 @@ describe('intake errors over HTTP against PostgreSQL', () => {
     });
 
     it('answers 404 and 405 as problems', async () => {
-      const missing = await fetch(`${intake.baseUrl}/v1/Webservicebesked/Nothing`, { method: 'POST' });
+      const missing = await fetch(`${fixture.intake.baseUrl}/v1/Webservicebesked/Nothing`, {
+        method: 'POST',
+      });
       expect(missing.status).to.equal(404);
-      const wrongMethod = await fetch(`${intake.baseUrl}${ORDNINGS_PATH}`);
+      const wrongMethod = await fetch(`${fixture.intake.baseUrl}${ORDNINGS_PATH}`);
       expect(wrongMethod.status).to.equal(405);
       expect(wrongMethod.headers.get('allow')).to.equal('POST');
     });

@@ -1,38 +1,17 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
-import { GDPR_PATH, ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TestIdentityProvider } from '../../support/tokens';
+import { GDPR_PATH, intakeOverDatabase, ORDNINGS_PATH, post } from '../../support/intake';
 
 describe('intake over HTTP against PostgreSQL', () => {
-  let database: TestDatabase;
-  let intake: RunningIntake;
-  let idp: TestIdentityProvider;
-  let token: string;
-
-  before(async () => {
-    database = await createTestDatabase();
-    idp = await TestIdentityProvider.create();
-    token = await idp.token();
-    intake = await startIntake({
-      unitOfWork: new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 4 }),
-      authenticator: idp.authenticator(),
-    });
-  });
-
-  after(async () => {
-    await intake.close();
-    await database.drop();
-  });
+  const fixture = intakeOverDatabase();
 
   const rowsFor = async (requestId: string) =>
-    database.db.selectFrom('outbox_audit').selectAll().where('request_id', '=', requestId).execute();
+    fixture.database.db.selectFrom('outbox_audit').selectAll().where('request_id', '=', requestId).execute();
 
   it('answers 200 with an empty body and writes the row with its metadata', async () => {
-    const response = await post(intake.baseUrl, ORDNINGS_PATH, {
-      token,
+    const response = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+      token: fixture.token,
       requestId: 'it-ok-1',
       body: ordningsnotifikation({}, { ukendtFelt: 'dropped' }),
     });
@@ -55,8 +34,8 @@ describe('intake over HTTP against PostgreSQL', () => {
   });
 
   it('accepts a GDPR notification and routes it by jobcenter', async () => {
-    const response = await post(intake.baseUrl, GDPR_PATH, {
-      token,
+    const response = await post(fixture.intake.baseUrl, GDPR_PATH, {
+      token: fixture.token,
       requestId: 'it-gdpr-1',
       body: gdprSlettetNotifikation(),
     });
@@ -70,23 +49,23 @@ describe('intake over HTTP against PostgreSQL', () => {
   it('answers 412 for a requestId used before, on either endpoint, and writes nothing', async () => {
     expect(
       (
-        await post(intake.baseUrl, ORDNINGS_PATH, {
-          token,
+        await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+          token: fixture.token,
           requestId: 'it-dup-1',
           body: ordningsnotifikation(),
         })
       ).status,
     ).to.equal(200);
-    const again = await post(intake.baseUrl, ORDNINGS_PATH, {
-      token,
+    const again = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+      token: fixture.token,
       requestId: 'it-dup-1',
       body: ordningsnotifikation(),
     });
     expect(again.status).to.equal(412);
     expect(again.headers.get('content-type')).to.match(/^application\/problem\+json/);
     expect(again.json().requestId).to.equal('it-dup-1');
-    const otherEndpoint = await post(intake.baseUrl, GDPR_PATH, {
-      token,
+    const otherEndpoint = await post(fixture.intake.baseUrl, GDPR_PATH, {
+      token: fixture.token,
       requestId: 'it-dup-1',
       body: gdprSlettetNotifikation(),
     });
@@ -97,8 +76,8 @@ describe('intake over HTTP against PostgreSQL', () => {
   it('gives exactly one 200 and 49 × 412 for 50 concurrent requests with one requestId', async () => {
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        post(intake.baseUrl, i % 2 === 0 ? ORDNINGS_PATH : GDPR_PATH, {
-          token,
+        post(fixture.intake.baseUrl, i % 2 === 0 ? ORDNINGS_PATH : GDPR_PATH, {
+          token: fixture.token,
           requestId: 'it-race-1',
           body: i % 2 === 0 ? ordningsnotifikation() : gdprSlettetNotifikation(),
         }),
@@ -111,15 +90,15 @@ describe('intake over HTTP against PostgreSQL', () => {
   });
 
   it('does not use up a requestId on a request that fails validation', async () => {
-    const bad = await post(intake.baseUrl, ORDNINGS_PATH, {
-      token,
+    const bad = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+      token: fixture.token,
       requestId: 'it-retry-1',
       body: ordningsnotifikation({ eksternIdentifier: 'not-a-uuid' }),
     });
     expect(bad.status).to.equal(400);
     expect(await rowsFor('it-retry-1')).to.have.length(0);
-    const good = await post(intake.baseUrl, ORDNINGS_PATH, {
-      token,
+    const good = await post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+      token: fixture.token,
       requestId: 'it-retry-1',
       body: ordningsnotifikation(),
     });
@@ -130,8 +109,8 @@ describe('intake over HTTP against PostgreSQL', () => {
     const n = 300;
     const responses = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        post(intake.baseUrl, ORDNINGS_PATH, {
-          token,
+        post(fixture.intake.baseUrl, ORDNINGS_PATH, {
+          token: fixture.token,
           requestId: `it-burst-${i}`,
           body: ordningsnotifikation(),
         }),
@@ -140,7 +119,7 @@ describe('intake over HTTP against PostgreSQL', () => {
     expect(responses.every((r) => r.status === 200)).to.equal(true);
     const { rows } = await sql<{
       n: string;
-    }>`select count(*) as n from outbox where request_id like 'it-burst-%'`.execute(database.db);
+    }>`select count(*) as n from outbox where request_id like 'it-burst-%'`.execute(fixture.database.db);
     expect(Number(rows[0]?.n)).to.equal(n);
   });
 });

@@ -1,28 +1,18 @@
 import https from 'node:https';
 import { expect } from 'chai';
-import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../../support/kysely-unit-of-work';
 import { createTestPki, type TestPki } from '../../support/certificates';
 import { ordningsnotifikation } from '../../support/fixtures';
-import { ORDNINGS_PATH, type RunningIntake, startIntake } from '../../support/intake';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TestIdentityProvider } from '../../support/tokens';
+import { databaseWithTokens, ORDNINGS_PATH, type RunningIntake, startIntake } from '../../support/intake';
 
 describe('HTTPS on the public port, with and without client certificates', () => {
-  let database: TestDatabase;
+  const fixture = databaseWithTokens();
   let pki: TestPki;
-  let idp: TestIdentityProvider;
-  let token: string;
 
-  before(async () => {
-    database = await createTestDatabase();
+  before(() => {
     pki = createTestPki();
-    idp = await TestIdentityProvider.create();
-    token = await idp.token();
   });
-  after(async () => {
-    pki.remove();
-    await database.drop();
-  });
+  after(() => pki.remove());
 
   function postTls(
     baseUrl: string,
@@ -38,7 +28,7 @@ describe('HTTPS on the public port, with and without client certificates', () =>
           ca: pki.read(pki.caCert),
           ...(client !== undefined ? { cert: pki.read(client.cert), key: pki.read(client.key) } : {}),
           headers: {
-            authorization: `Bearer ${token}`,
+            authorization: `Bearer ${fixture.token}`,
             'x-requestId': requestId,
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
@@ -57,7 +47,7 @@ describe('HTTPS on the public port, with and without client certificates', () =>
 
   const subjectOf = async (requestId: string) =>
     (
-      await database.db
+      await fixture.database.db
         .selectFrom('outbox')
         .select('client_cert_subject')
         .where('request_id', '=', requestId)
@@ -68,8 +58,8 @@ describe('HTTPS on the public port, with and without client certificates', () =>
     let intake: RunningIntake;
     before(async () => {
       intake = await startIntake({
-        unitOfWork: new KyselyUnitOfWork(database.db),
-        authenticator: idp.authenticator(),
+        unitOfWork: new KyselyUnitOfWork(fixture.database.db),
+        authenticator: fixture.idp.authenticator(),
         tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: undefined },
       });
     });
@@ -86,8 +76,8 @@ describe('HTTPS on the public port, with and without client certificates', () =>
     let intake: RunningIntake;
     before(async () => {
       intake = await startIntake({
-        unitOfWork: new KyselyUnitOfWork(database.db),
-        authenticator: idp.authenticator(),
+        unitOfWork: new KyselyUnitOfWork(fixture.database.db),
+        authenticator: fixture.idp.authenticator(),
         tls: { certFile: pki.serverCert, keyFile: pki.serverKey, clientCaFile: pki.caCert },
       });
     });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Clock } from '../../../src/application/intake/ports';
+import type { Clock } from '../../../src/application/clock';
 import { RedactPayloads } from '../../../src/application/operations/redact-payloads';
 import { GatewayMetrics } from '../../../src/adapters/metrics/gateway-metrics';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';

@@ -1,6 +1,6 @@
 import type { OutboxMessage, UnitOfWork } from '../../../src/application/intake/ports';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
-import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../../support/kysely-unit-of-work';
 import type { Aendringstype, MessageKind } from '../../../src/domain/notification';
 import type { RequestId } from '../../../src/domain/request-id';
 import { describeOutboxContract, type OutboxSubject } from '../../support/outbox-contract';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { KyselyRelayStore } from '../../../src/adapters/postgres/kysely-relay-store';
-import { insertPendingRows, truncateOutbox } from '../../support/outbox-rows';
+import { insertPendingRows, pendingBacklog, truncateOutbox } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { describeRelayStoreContract } from '../../support/relay-store-contract';
 
@@ -79,6 +79,7 @@ describe('adapters/postgres: the relay store contract against PostgreSQL', () =>
           nextAttemptAt: row.next_attempt_at,
         };
       },
+      pending: async () => (await pendingBacklog(database.db)).pending,
     };
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { KyselyUnitOfWork } from '../../../src/adapters/postgres/kysely-unit-of-work';
+import { KyselyUnitOfWork } from '../../support/kysely-unit-of-work';
 import { parseDateTime } from '../../../src/domain/primitives';
 import { outboxMessage } from '../../support/outbox-contract';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';

@@ -4,7 +4,7 @@ import type { MessagePublisher, PublishOutcome, RelayMessage } from '../../../sr
 import { checkDelivery } from '../../support/order';
 import { insertPendingRows } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { deleteTopology, TEST_AMQP_URL, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
+import { deleteTopology, TEST_AMQP_URL, TestConsumer, freshQueue, uniqueName } from '../../support/rabbitmq';
 import { exited, spawnRelay, startRelayInProcess } from '../../support/relay';
 
 async function delivered(database: TestDatabase): Promise<number> {
@@ -74,12 +74,7 @@ describe('relay: per-entity chains keep order through a nack mid-chain and a SIG
 
   beforeEach(async () => {
     database = await createTestDatabase('wsb_relay_chain');
-    await withChannel(async (channel) => {
-      await channel.assertExchange(exchange, 'topic', { durable: true });
-      await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await channel.bindQueue(queue, exchange, '#');
-      await channel.purgeQueue(queue);
-    });
+    await freshQueue(exchange, queue);
     consumer = await TestConsumer.start(queue);
   });
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { insertPendingRows } from '../../support/outbox-rows';
 import { checkDelivery } from '../../support/order';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { TEST_AMQP_URL, deleteTopology, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
+import { TEST_AMQP_URL, deleteTopology, TestConsumer, freshQueue, uniqueName } from '../../support/rabbitmq';
 import { exited, spawnRelay } from '../../support/relay';
 
 async function counts(database: TestDatabase): Promise<{ delivered: number; pending: number }> {
@@ -48,12 +48,7 @@ describe('relay as a process (wsb-gateway relay)', function () {
 
   beforeEach(async () => {
     database = await createTestDatabase('wsb_relay_proc');
-    await withChannel(async (channel) => {
-      await channel.assertExchange(exchange, 'topic', { durable: true });
-      await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await channel.bindQueue(queue, exchange, '#');
-      await channel.purgeQueue(queue);
-    });
+    await freshQueue(exchange, queue);
     consumer = await TestConsumer.start(queue);
   });
 

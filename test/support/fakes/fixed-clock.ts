@@ -1,4 +1,4 @@
-import type { Clock } from '../../../src/application/intake/ports';
+import type { Clock } from '../../../src/application/clock';
 
 /** A clock the test moves by hand. */
 export class FixedClock implements Clock {

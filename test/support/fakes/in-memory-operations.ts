@@ -1,4 +1,5 @@
-import type { Clock, OutboxMessage } from '../../../src/application/intake/ports';
+import type { Clock } from '../../../src/application/clock';
+import type { OutboxMessage } from '../../../src/application/intake/ports';
 import type {
   OperatorAction,
   OperatorRepositories,

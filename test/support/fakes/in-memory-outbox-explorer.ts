@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../../src/application/intake/ports';
+import type { Clock } from '../../../src/application/clock';
 import { holdOf, traceIdOf } from '../../../src/application/operations/entry-hold';
 import { normaliseError } from '../../../src/application/operations/error-fingerprint';
 import type {

@@ -3,7 +3,6 @@ import type {
   ClaimedBatch,
   DeliveryFailure,
   MessagePublisher,
-  OutboxBacklog,
   OutboxRelayStore,
   OutboxWakeUp,
   PublishOutcome,
@@ -126,13 +125,9 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     });
   }
 
-  backlog(): Promise<OutboxBacklog> {
-    const pending = this.rows.filter((r) => r.status === 'pending');
-    const oldest = pending[0]?.message.receivedAt.getTime();
-    return Promise.resolve({
-      pending: pending.length,
-      oldestPendingAgeMs: oldest === undefined ? 0 : this.now().getTime() - oldest,
-    });
+  /** How many rows are pending (undelivered, not parked). */
+  pendingCount(): number {
+    return this.rows.filter((r) => r.status === 'pending').length;
   }
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describe as describeError } from '../../../src/adapters/rabbitmq/amqp-message-publisher';
+import { describe as describeError } from '../../../src/adapters/rabbitmq/describe-error';
 
 describe('AMQP errors as the publisher logs them', () => {
   it('hides the credentials of an amqps:// URL and keeps its scheme, so the log shows TLS is in use', () => {

@@ -68,7 +68,7 @@ function tracing(): OpenTelemetryTracing {
 
 const storeCase: WrapperCase<OutboxRelayStore> = {
   name: 'traceStore',
-  arity: { claim: 2, backlog: 0 },
+  arity: { claim: 2 },
   inners: 1,
   wrap: ([store]) => tracing().traceStore(store!),
   returns: { claim: batch },

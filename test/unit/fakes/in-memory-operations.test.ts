@@ -1,5 +1,5 @@
 import { InMemoryOperations } from '../../support/fakes/in-memory-operations';
-import { inMemoryOperationsSubject } from '../../support/in-memory-operations';
+import { inMemoryOperationsSubject } from '../../support/operations-fixtures';
 import { describeOperationsContract } from '../../support/operations-contract';
 
 describe('fakes/InMemoryOperations', () => {

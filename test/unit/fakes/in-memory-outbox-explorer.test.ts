@@ -1,6 +1,6 @@
 import { InMemoryOperations } from '../../support/fakes/in-memory-operations';
 import { InMemoryOutboxExplorer } from '../../support/fakes/in-memory-outbox-explorer';
-import { inMemoryOperationsSubject } from '../../support/in-memory-operations';
+import { inMemoryOperationsSubject } from '../../support/operations-fixtures';
 import { describeOutboxExplorerContract } from '../../support/outbox-explorer-contract';
 
 describe('fakes/InMemoryOutboxExplorer', () => {

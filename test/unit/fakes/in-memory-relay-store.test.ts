@@ -36,6 +36,7 @@ describe('fakes/InMemoryRelayStore', () => {
           nextAttemptAt: row.nextAttemptAt,
         });
       },
+      pending: () => Promise.resolve(store.pendingCount()),
     });
   });
 });

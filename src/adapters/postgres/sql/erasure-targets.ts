@@ -22,7 +22,7 @@ export function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
  * that it names: its own entity, its slettedeExternalIdentifiers, or a CPR number in its cprNumre.
  * Only rows that still hold a payload. Two arms so that each uses its index; `= any (array(…))`
  * rather than `in (select …)`, which PostgreSQL 15 turned into a hash join over the whole table
- * (2.3 s instead of under a millisecond at a million rows, see bench/growth.ts).
+ * (bench/growth.ts times the erasure at a million rows).
  */
 export function erasureTargets(
   erasureId: string | RawBuilder<unknown>,

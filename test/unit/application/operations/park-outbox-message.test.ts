@@ -3,7 +3,7 @@ import { InMemoryOperations } from '../../../support/fakes/in-memory-operations'
 import { ParkOutboxMessage } from '../../../../src/application/operations/park-outbox-message';
 import { ReplayOutboxMessages } from '../../../../src/application/operations/replay-outbox-messages';
 import { FICTITIOUS_CPR } from '../../../support/fixtures';
-import { append, CountingOperatorUnitOfWork } from '../../../support/in-memory-operations';
+import { append, CountingOperatorUnitOfWork } from '../../../support/operations-fixtures';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { ENTITY_X, ordningMessage } from '../../../support/operations-contract';
 

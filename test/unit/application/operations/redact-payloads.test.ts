@@ -5,7 +5,7 @@ import {
   RedactPayloads,
   type RedactPayloadsSettings,
 } from '../../../../src/application/operations/redact-payloads';
-import { append } from '../../../support/in-memory-operations';
+import { append } from '../../../support/operations-fixtures';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { CPR_A, CPR_B, describeRedactionContract } from '../../../support/redaction-contract';
 import {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InMemoryOperations } from '../../../support/fakes/in-memory-operations';
 import { ReplayOutboxMessages } from '../../../../src/application/operations/replay-outbox-messages';
 import { FICTITIOUS_CPR } from '../../../support/fixtures';
-import { append, CountingOperatorUnitOfWork } from '../../../support/in-memory-operations';
+import { append, CountingOperatorUnitOfWork } from '../../../support/operations-fixtures';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { ENTITY_X, ENTITY_Y, ENTITY_Z, ordningMessage } from '../../../support/operations-contract';
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InMemoryOperations } from '../../../support/fakes/in-memory-operations';
 import { ReportOutboxStatistics } from '../../../../src/application/operations/report-outbox-statistics';
 import { FICTITIOUS_CPR, FICTITIOUS_CPR_2 } from '../../../support/fixtures';
-import { append } from '../../../support/in-memory-operations';
+import { append } from '../../../support/operations-fixtures';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
 import {
   ENTITY_W,

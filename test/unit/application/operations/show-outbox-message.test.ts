@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { InMemoryOperations } from '../../../support/fakes/in-memory-operations';
 import { ShowOutboxMessage } from '../../../../src/application/operations/show-outbox-message';
 import { FICTITIOUS_CPR } from '../../../support/fixtures';
-import { append } from '../../../support/in-memory-operations';
+import { append } from '../../../support/operations-fixtures';
 import { FixedClock } from '../../../support/fakes/fixed-clock';
 import { ENTITY_X, ordningMessage } from '../../../support/operations-contract';
 

@@ -14,7 +14,7 @@ import {
 
 const SETTINGS: RelaySettings = {
   batchSize: 10,
-  maxInFlightBatches: 3,
+  inFlightBatches: 3,
   idlePollMs: 2,
   retryBaseMs: 5,
   retryMaxMs: 20,
@@ -280,7 +280,6 @@ describe('RelayOutbox', () => {
     let open = 0;
     let maxOpen = 0;
     const slowSettle: OutboxRelayStore = {
-      backlog: () => store.backlog(),
       claim: async (limit) => {
         const batch = await store.claim(limit);
         if (batch.messages.length === 0) return batch;
@@ -322,8 +321,8 @@ describe('RelayOutbox', () => {
     stop.abort();
     await running;
     // Messages awaiting confirms (a claim's chain heads go out in one publish call).
-    expect(maxAwaiting).to.equal(SETTINGS.batchSize * SETTINGS.maxInFlightBatches);
-    expect(maxOpen).to.be.above(SETTINGS.maxInFlightBatches);
-    expect(maxOpen).to.be.at.most(2 * SETTINGS.maxInFlightBatches);
+    expect(maxAwaiting).to.equal(SETTINGS.batchSize * SETTINGS.inFlightBatches);
+    expect(maxOpen).to.be.above(SETTINGS.inFlightBatches);
+    expect(maxOpen).to.be.at.most(2 * SETTINGS.inFlightBatches);
   });
 });
