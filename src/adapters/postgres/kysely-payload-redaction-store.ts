@@ -1,12 +1,13 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { PayloadRedactionStore } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
+import { namesCprNumber } from './cpr-number-match';
 import type { Database } from './database';
 
 /** Serialises redaction batches across processes (several relays each run the sweep). */
 const REDACTION_LOCK = 0x77736272; // 'wsbr'
 
-type Delivery = 'delivered' | 'undelivered' | 'any';
+export type Delivery = 'delivered' | 'undelivered' | 'any';
 
 function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
   switch (delivery) {
@@ -30,7 +31,7 @@ function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
  * rather than `in (select …)`, which PostgreSQL 15 turned into a hash join over the whole table
  * (2.3 s instead of under a millisecond at a million rows, see bench/growth.ts).
  */
-function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ message_id: string }> {
+export function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ message_id: string }> {
   const status = deliveryCondition(delivery);
   return sql<{ message_id: string }>`
     with g as (
@@ -52,7 +53,7 @@ function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ mes
        and m.seq < (select seq from g) ${status}
     union
     select m.message_id from outbox m
-     where (m.payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer') = any (array(select c from cprs))
+     where ${namesCprNumber('m', sql`array(select c from cprs)`)}
        and m.message_type = 'Ordningsnotifikation' and m.payload is not null
        and m.seq < (select seq from g) ${status}`;
 }
