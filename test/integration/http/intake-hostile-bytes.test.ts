@@ -240,9 +240,12 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
   });
 
   describe('requests Node’s HTTP parser refuses', () => {
-    function raw(bytes: string): Promise<string> {
+    /** Writes `bytes` and reads until the server closes; `halfClose` ends the sending side at once. */
+    function raw(bytes: string, { halfClose = true } = {}): Promise<string> {
       return new Promise((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+        const socket = connect(port, '127.0.0.1', () =>
+          halfClose ? socket.end(bytes) : socket.write(bytes),
+        );
         const chunks: Buffer[] = [];
         socket.on('data', (c: Buffer) => chunks.push(c));
         socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
@@ -257,6 +260,40 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
       expect(response).to.match(/content-type: application\/problem\+json/i);
       const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
       expect(body).to.include({ status: 431, fejlkode: 1014 });
+    });
+    it('answers problem+json 501 for a transfer coding other than chunked, and stores nothing', async () => {
+      const chunked = (body: Buffer) =>
+        `${body.length.toString(16)}\r\n${body.toString('latin1')}\r\n0\r\n\r\n`;
+      const request = (transferEncoding: string, requestId: string, body: Buffer) =>
+        `POST ${ORDNINGS_PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        `x-requestId: ${requestId}\r\nContent-Type: application/json\r\n` +
+        `Transfer-Encoding: ${transferEncoding}\r\nConnection: close\r\n\r\n${chunked(body)}`;
+      const plain = json(ordningsnotifikation());
+      for (const [transferEncoding, body] of [
+        ['gzip, chunked', gzipSync(plain)],
+        ['gzip, chunked', plain],
+        ['x-unknown, chunked', plain],
+        ['identity, chunked', plain],
+      ] as const) {
+        const requestId = nextId();
+        const response = await raw(request(transferEncoding, requestId, body));
+        expect(response, transferEncoding).to.match(/^HTTP\/1\.1 501 /);
+        expect(response).to.match(/content-type: application\/problem\+json/i);
+        expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).to.include({
+          status: 501,
+          type: 'urn:wsb-gateway:problem:unsupported-transfer-coding',
+        });
+        expect(await stored(requestId)).to.have.length(0);
+      }
+      const requestId = nextId();
+      // Not half-closed: the answer comes after a commit, and Node closes a half-closed socket first.
+      expect(await raw(request('Chunked', requestId, plain), { halfClose: false })).to.match(
+        /^HTTP\/1\.1 200 /,
+      );
+      expect(await stored(requestId), 'chunked alone, in any case, is accepted').to.have.length(1);
+      expect(await raw(request('gzip', nextId(), plain)), 'not framed: the parser’s 400').to.match(
+        /^HTTP\/1\.1 400 /,
+      );
     });
     it('answers problem+json 400 for a malformed request', async () => {
       const response = await raw('GARBAGE / NOT-HTTP\r\n\r\n');
