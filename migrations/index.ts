@@ -5,6 +5,7 @@ import * as traceContext from './0004-trace-context';
 import * as deliveryRecord from './0005-delivery-record';
 import * as actionLogReads from './0006-action-log-reads';
 import * as redactionRecord from './0007-redaction-record';
+import * as requestValueIndexes from './0008-request-value-indexes';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-delivery-record': deliveryRecord,
   '0006-action-log-reads': actionLogReads,
   '0007-redaction-record': redactionRecord,
+  '0008-request-value-indexes': requestValueIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,8 @@ export interface Configuration {
   readonly port: number;
   readonly host: string;
   readonly adminPort: number;
+  /** The admin port's interface (ADMIN_HOST), HOST unless set: it may stay internal. */
+  readonly adminHost: string;
   readonly bodyLimitBytes: number;
   readonly auth: AuthConfiguration;
   readonly codeListsFile: string | undefined;
@@ -104,6 +106,7 @@ export function loadConfiguration(
   const read = new EnvReader(env, problems);
 
   const auth = readAuth(read, env, options.servesHttp ? problems : []);
+  const host = read.string('HOST', '0.0.0.0');
   const config: Configuration = {
     nodeEnv: env.NODE_ENV ?? 'development',
     databaseUrl: read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -114,8 +117,9 @@ export function loadConfiguration(
     amqpExchange: read.string('AMQP_EXCHANGE', DEFAULT_EXCHANGE),
     amqpQueues: parseQueues(read.string('AMQP_QUEUES', DEFAULT_QUEUES, true), problems),
     port: read.integer('PORT', 8080, 0, 65535),
-    host: read.string('HOST', '0.0.0.0'),
+    host,
     adminPort: read.integer('ADMIN_PORT', 9090, 0, 65535),
+    adminHost: read.string('ADMIN_HOST', host),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     auth,
     codeListsFile: env.CODE_LISTS_FILE === '' ? undefined : env.CODE_LISTS_FILE,

@@ -94,7 +94,7 @@ async function startAdmin(
   const admin: Server = await listenAdmin(
     createAdminApp({ metrics, readinessChecks, logger }),
     config.adminPort,
-    config.host,
+    config.adminHost,
   );
   logger.info({ address: admin.address() }, 'admin (health, metrics) listening');
   return {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../support/fixtures';
 import { GDPR_PATH, ORDNINGS_PATH } from '../support/intake';
@@ -68,6 +68,55 @@ const wrongTypes: fc.Arbitrary<Json> = fc.constantFrom<Json>(
   '\ud800',
   'x\udfff',
 );
+
+/**
+ * Text of several KB that PostgreSQL cannot compress much (so an index entry of it would be as long
+ * as it is): digits, printable ASCII, or letters and symbols of several UTF-8 widths, surrogate pairs
+ * included. Drawn from a seed rather than character by character, to keep 10 000 cases cheap.
+ */
+const LONG_ALPHABETS = {
+  digits: '0123456789',
+  ascii: Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)).join(''),
+  wide: 'aæøåÆØÅéü€→中文字\u{1F600}\u{1F680}\u{10348}',
+} as const;
+const longText: fc.Arbitrary<string> = fc
+  .record({
+    length: fc.integer({ min: 2_048, max: 12_288 }),
+    seed: fc.nat(),
+    alphabet: fc.constantFrom(...(Object.keys(LONG_ALPHABETS) as Array<keyof typeof LONG_ALPHABETS>)),
+  })
+  .map(({ length, seed, alphabet }) => {
+    const characters = [...LONG_ALPHABETS[alphabet]];
+    let state = seed || 1;
+    let text = '';
+    for (let i = 0; i < length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      text += characters[(state >>> 0) % characters.length];
+    }
+    return text;
+  });
+
+/** Sets one string field, any of them, to several KB: valid wherever the source says `string`. */
+const overLong = fc.record({ pick: fc.nat(), text: longText });
+
+function setAt(value: Json, path: ReadonlyArray<string | number>, replacement: Json): void {
+  let parent = value as Record<string | number, Json>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, Json>;
+  const last = path.at(-1);
+  if (last !== undefined) parent[last] = replacement;
+}
+
+/** Every path to a string in a JSON value: each string field of a body, collection items included. */
+function stringPaths(value: unknown): Array<Array<string | number>> {
+  return pathsOf(value).filter((path) => {
+    let at: unknown = value;
+    for (const key of path) at = (at as Record<string | number, unknown>)[key];
+    return typeof at === 'string';
+  });
+}
+
 // A third of the notifications stay valid (some with unknown fields added), so that many are accepted.
 const unknownFields = fc.dictionary(
   fc.string({ minLength: 1, maxLength: 10 }),
@@ -113,6 +162,17 @@ const body: fc.Arbitrary<string> = fc.oneof(
       .tuple(fc.oneof(validOrdning, validGdpr), mutations)
       .map(([v, m]) => JSON.stringify(mutate(v, m))),
   },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.oneof(validOrdning, validGdpr), fc.array(overLong, { minLength: 1, maxLength: 3 }))
+      .map(([valid, longs]) => {
+        const copy = structuredClone(valid);
+        const paths = stringPaths(copy);
+        for (const { pick, text } of longs) setAt(copy, paths[pick % paths.length] ?? [], text);
+        return JSON.stringify(copy);
+      }),
+  },
   { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
   {
@@ -144,6 +204,27 @@ const requestIdKind = fc.oneof(
   { weight: 1, arbitrary: ascii(80) },
   { weight: 1, arbitrary: fc.constant('fuzz-reused-request-id') },
 );
+/**
+ * Tokens signed by the trusted key whose claims are hostile: the identity the gateway records with
+ * U+0000 or an unpaired surrogate (401), or several KB long; claims of the wrong type. `subject`
+ * replaces the harness's `sub`; `client_id: undefined` leaves it out, so that `sub` is the identity.
+ */
+const HOSTILE_CLAIMS: Readonly<Record<string, { claims: Record<string, unknown>; subject?: string }>> = {
+  'client_id U+0000': { claims: { client_id: 'vitas\u0000client' } },
+  'client_id lone surrogate': { claims: { client_id: 'vitas-\ud800' } },
+  'client_id lone low surrogate': { claims: { client_id: '\udc00' } },
+  'sub U+0000, no client_id': { claims: { client_id: undefined }, subject: 'vitas\u0000sub' },
+  'sub lone surrogate, no client_id': { claims: { client_id: undefined }, subject: 'x\udbff' },
+  'azp lone surrogate, no client_id': { claims: { client_id: undefined, azp: 'vitas\ud83d' } },
+  'client_id 8 KB': { claims: { client_id: 'c'.repeat(8 * 1024) } },
+  'client_id 6 KB of æøå and emoji': { claims: { client_id: 'æøå\u{1F600}'.repeat(1024) } },
+  'client_id a number': { claims: { client_id: 42 } },
+  'client_id an object': { claims: { client_id: { id: 'x' } } },
+  'scope an array with U+0000': {
+    claims: { scope: ['x\u0000', 'virksomhedsordning.webservicebesked.write'] },
+  },
+  'scope 8 KB': { claims: { scope: `${'s '.repeat(4 * 1024)}virksomhedsordning.webservicebesked.write` } },
+};
 const authKind = fc.oneof(
   { weight: 12, arbitrary: fc.constant<'valid'>('valid') },
   fc.constant<'none'>('none'),
@@ -151,6 +232,10 @@ const authKind = fc.oneof(
   fc.constant<'no-scope'>('no-scope'),
   fc.constant<'expired'>('expired'),
   ascii(80).map((s) => `Bearer ${s}`),
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(...Object.keys(HOSTILE_CLAIMS)).map((kind) => ({ hostile: kind })),
+  },
 );
 const contentType = fc.oneof(
   { weight: 10, arbitrary: fc.constant('application/json') },
@@ -209,6 +294,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
       noScope: await scenario.idpToken({ claims: { scope: 'something.else' } }),
       expired: await scenario.idpToken({ expiresIn: Math.floor(Date.now() / 1000) - 60 }),
     };
+    const hostileTokens = await mintHostileTokens(scenario);
     const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 2_147_483_647);
     const cases = fc.sample(fuzzCase, { numRuns: CASES, seed });
     const outcomes: Array<{ index: number; outcome: Outcome; requestId: string | undefined }> = [];
@@ -227,17 +313,19 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
         if (requestId !== undefined) headers['x-requestId'] = requestId;
         if (c.contentType !== undefined) headers['content-type'] = c.contentType;
         const auth =
-          c.authKind === 'valid'
-            ? `Bearer ${tokens.valid}`
-            : c.authKind === 'raw-token'
-              ? tokens.valid
-              : c.authKind === 'no-scope'
-                ? `Bearer ${tokens.noScope}`
-                : c.authKind === 'expired'
-                  ? `Bearer ${tokens.expired}`
-                  : c.authKind === 'none'
-                    ? undefined
-                    : c.authKind;
+          typeof c.authKind === 'object'
+            ? `Bearer ${hostileTokens[c.authKind.hostile]}`
+            : c.authKind === 'valid'
+              ? `Bearer ${tokens.valid}`
+              : c.authKind === 'raw-token'
+                ? tokens.valid
+                : c.authKind === 'no-scope'
+                  ? `Bearer ${tokens.noScope}`
+                  : c.authKind === 'expired'
+                    ? `Bearer ${tokens.expired}`
+                    : c.authKind === 'none'
+                      ? undefined
+                      : c.authKind;
         if (auth !== undefined) headers.authorization = auth;
         let outcome: Outcome;
         try {
@@ -271,7 +359,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     for (const f of failures.slice(0, 5)) {
       const c = cases[f.index]!;
       process.stdout.write(
-        `      failing case ${f.index} → ${f.outcome}: ${c.method} ${c.route} content-type ${c.contentType} auth ${c.authKind} body ${c.body.slice(0, 2_000)}\n`,
+        `      failing case ${f.index} → ${f.outcome}: ${c.method} ${c.route} content-type ${c.contentType} auth ${JSON.stringify(c.authKind)} body ${c.body.slice(0, 2_000)}\n`,
       );
     }
     // The gateway's own account of each failure (its error lines carry no value from a request).
@@ -279,6 +367,9 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
       for (const line of serve.logLines.filter((l) => Number(l.level) >= 50).slice(0, 5))
         process.stdout.write(`      gateway error log: ${JSON.stringify(line).slice(0, 2_000)}\n`);
     const accepted = outcomes.filter((o) => o.outcome === 200).map((o) => o.requestId);
+    const acceptedLong = outcomes.filter(
+      (o) => o.outcome === 200 && cases[o.index]!.body.length > 4_096,
+    ).length;
     const { rows } = await sql<{ request_id: string }>`select request_id from outbox`.execute(
       scenario.database.db,
     );
@@ -289,7 +380,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     report(
       5,
       counts,
-      `outbox rows ${rows.length}, gateway RSS after 1 000 requests ${mb(before)} MB, after ${cases.length} ${mb(after)} MB (samples every 2 500: ${rss.map(mb).join(', ')}), seed ${seed}`,
+      `outbox rows ${rows.length} (${acceptedLong} of them bodies over 4 KB), gateway RSS after 1 000 requests ${mb(before)} MB, after ${cases.length} ${mb(after)} MB (samples every 2 500: ${rss.map(mb).join(', ')}), seed ${seed}`,
     );
     expect(failures.length, '5xx, timeouts or connection errors').to.equal(0);
     expect(
@@ -308,6 +399,8 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     scenario.startRelay();
     const runTag = scenario.runTag.toString(36);
     const rounds = Number(process.env.FAULTS_HOSTILE_ROUNDS ?? 40);
+    const hostileTokens = await mintHostileTokens(scenario);
+    const longTexts = fc.sample(longText, { numRuns: 5 * rounds, seed: rounds });
     const good: Array<{ requestId: string; outcome: Outcome }> = [];
     const bad: Array<{ kind: string; requestId: string; outcome: Outcome }> = [];
     const post = async (
@@ -337,11 +430,22 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
       const sends: Array<Promise<void>> = [];
       for (let i = 0; i < 50; i++) {
         const requestId = `good-${runTag}-${round}-${i}`;
+        // Every tenth good one carries a string field of several KB (a cprNummer every round):
+        // valid, as the source sets no maximum, so it must share the batch and get 200 like the rest.
+        const long =
+          i % 10 === 3
+            ? {
+                [LONG_FIELDS[round % LONG_FIELDS.length] ?? 'cprNummer']:
+                  longTexts[(round * 5 + i) % longTexts.length],
+              }
+            : i % 10 === 7
+              ? { cprNummer: Array.from(randomBytes(4_096), (b) => b % 10).join('') }
+              : {};
         const body = Buffer.from(
           JSON.stringify(
             ordningsnotifikation(
               { eksternIdentifier: randomUUID() },
-              { vitasDybtLink: `https://vitas.example/good/${round}/${i}` },
+              { vitasDybtLink: `https://vitas.example/good/${round}/${i}`, ...long },
             ),
           ),
         );
@@ -353,7 +457,7 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
           }),
         );
       }
-      hostileCases(round).forEach(([kind, bytes, headers], i) => {
+      hostileCases(round, hostileTokens).forEach(([kind, bytes, headers], i) => {
         const requestId = `bad-${runTag}-${round}-${i}`;
         sends.push(
           post(requestId, bytes, headers).then((outcome) => {
@@ -371,8 +475,12 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
     }
     progress(`good: ${good.length} sent, not 200: ${JSON.stringify(goodStatuses.slice(0, 5))}`);
     progress(`hostile by kind: ${JSON.stringify(badByKind)}`);
-    const { rows } = await sql<{ request_id: string; payload: unknown }>`
-      select request_id, payload from outbox`.execute(scenario.database.db);
+    // The gateway's own account of a good request that failed (its lines carry no value from a request).
+    if (goodStatuses.length > 0)
+      for (const line of serve.logLines.filter((l) => Number(l.level) >= 40).slice(0, 5))
+        process.stdout.write(`      gateway log: ${JSON.stringify(line).slice(0, 2_000)}\n`);
+    const { rows } = await sql<{ request_id: string; client_id: string; payload: unknown }>`
+      select request_id, client_id, payload from outbox`.execute(scenario.database.db);
     expect(goodStatuses, 'good requests not answered 200').to.deep.equal([]);
     expect(
       bad.filter((b) => typeof b.outcome !== 'number' || b.outcome < 400 || b.outcome >= 500),
@@ -388,6 +496,10 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
       'U+FFFD stored',
     ).to.deep.equal([]);
     expect(
+      rows.filter((r) => r.client_id.includes('\ufffd')).map((r) => r.request_id),
+      'a client identity stored as U+FFFD',
+    ).to.deep.equal([]);
+    expect(
       serve.logLines.filter((l) => l.msg === 'request failed'),
       '500s in the log',
     ).to.deep.equal([]);
@@ -401,8 +513,30 @@ describe('scenario 5: 10 000 mutated or random bodies and headers (fast-check)',
   });
 });
 
+/** The body's free-text fields: the source document sets none of them a maximum length. */
+const LONG_FIELDS = ['cprNummer', 'cvrNummer', 'pNummer', 'ansvarligMedarbejderEmail'] as const;
+
+/** One token per entry of HOSTILE_CLAIMS, signed by the scenario's trusted key. */
+async function mintHostileTokens(scenario: {
+  idpToken: (options: { claims?: Record<string, unknown>; subject?: string }) => Promise<string>;
+}): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const [kind, { claims, subject }] of Object.entries(HOSTILE_CLAIMS)) {
+    tokens[kind] = await scenario.idpToken({ claims, ...(subject !== undefined ? { subject } : {}) });
+  }
+  return tokens;
+}
+
+/** The HOSTILE_CLAIMS whose identity cannot be stored as it is: each must be 401. */
+const UNTRUSTED_IDENTITIES = Object.keys(HOSTILE_CLAIMS).filter(
+  (kind) => /U\+0000|surrogate/.test(kind) && !kind.startsWith('scope'),
+);
+
 /** One of each kind of hostile body per round: what the gateway must refuse with a 4xx. */
-function hostileCases(round: number): Array<[string, Uint8Array, Record<string, string>]> {
+function hostileCases(
+  round: number,
+  hostileTokens: Readonly<Record<string, string>>,
+): Array<[string, Uint8Array, Record<string, string>]> {
   const valid = JSON.stringify(
     ordningsnotifikation({}, { vitasDybtLink: `https://vitas.example/bad/${round}` }),
   );
@@ -428,5 +562,10 @@ function hostileCases(round: number): Array<[string, Uint8Array, Record<string, 
     ['truncated gzip', gzipped.subarray(0, gzipped.length - 10), { 'content-encoding': 'gzip' }],
     ['br header, plain body', Buffer.from(valid), { 'content-encoding': 'br' }],
     ['unknown encoding', brotliCompressSync(Buffer.from(valid)), { 'content-encoding': 'compress' }],
+    ...UNTRUSTED_IDENTITIES.map((kind): [string, Uint8Array, Record<string, string>] => [
+      `token: ${kind}`,
+      Buffer.from(valid),
+      { authorization: `Bearer ${hostileTokens[kind]}` },
+    ]),
   ];
 }

@@ -39,13 +39,15 @@ export class TestIdentityProvider {
       audience?: string;
       expiresIn?: string | number;
       signingKey?: CryptoKey;
+      /** The `sub` claim (a client_id in `claims` takes precedence as the identity). */
+      subject?: string;
     } = {},
   ): Promise<string> {
     const jwt = new SignJWT({ scope: WRITE_SCOPE, client_id: 'vitas-test-client', ...options.claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
       .setIssuer(options.issuer ?? TEST_ISSUER)
       .setAudience(options.audience ?? TEST_AUDIENCE)
-      .setSubject('vitas-test-subject')
+      .setSubject(options.subject ?? 'vitas-test-subject')
       .setIssuedAt();
     jwt.setExpirationTime(options.expiresIn ?? '5m');
     return jwt.sign(options.signingKey ?? this.privateKey);

@@ -10,6 +10,7 @@ import {
 } from 'jose';
 
 import type { AuthenticationResult, Authenticator } from '../../application/intake/authentication';
+import { isStorable } from '../../domain/primitives';
 
 export {
   type AuthenticationResult,
@@ -95,6 +96,17 @@ export class JwtAuthenticator implements Authenticator {
     const clientId = clientIdOf(payload);
     if (clientId === undefined) {
       return { result: { _tag: 'Unauthenticated', reason: 'token names no client (client_id, azp or sub)' } };
+    }
+    // The identity is stored with every message. A claim is input like any other, however well
+    // signed: U+0000 cannot be stored at all, and an unpaired surrogate only as U+FFFD, which
+    // would record a client that does not exist. Such a token names no client the gateway can trust.
+    if (!isStorable(clientId)) {
+      return {
+        result: {
+          _tag: 'Unauthenticated',
+          reason: 'token names its client with U+0000 or an unpaired surrogate',
+        },
+      };
     }
     const principal = { clientId };
     const result: AuthenticationResult = scopesOf(payload).includes(this.settings.requiredScope)

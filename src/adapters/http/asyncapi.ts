@@ -6,9 +6,10 @@ import {
   SendOrdningsnotifikationRequestDto,
 } from '../../domain/notification';
 import { CODE_MAX, CODE_MIN, UUID_PATTERN_TEXT } from '../../domain/primitives';
-import { REQUEST_ID_MAX_LENGTH } from '../../domain/request-id';
+import { REQUEST_ID_MAX_LENGTH, REQUEST_ID_PATTERN_TEXT } from '../../domain/request-id';
 import { TRACEPARENT_PATTERN, TRACESTATE_MAX_LENGTH } from '../../domain/trace-context';
-import { type JsonSchema, REQUEST_EXAMPLES, SchemaBuilder } from './openapi';
+import { type JsonSchema, SchemaBuilder } from './codec-json-schema';
+import { REQUEST_EXAMPLES } from './request-examples';
 
 /**
  * The AsyncAPI 3.0 description of what the relay publishes (CONTRACT §4), derived from the same
@@ -50,6 +51,7 @@ function headersSchema(kind: MessageKind): JsonSchema {
         type: 'string',
         minLength: 1,
         maxLength: REQUEST_ID_MAX_LENGTH,
+        pattern: REQUEST_ID_PATTERN_TEXT,
         description: "VITAS' x-requestId of the call that produced the message.",
       },
       'jobcenter-kode': {
@@ -97,6 +99,7 @@ function propertiesSchema(kind: MessageKind): JsonSchema {
         type: 'string',
         minLength: 1,
         maxLength: REQUEST_ID_MAX_LENGTH,
+        pattern: REQUEST_ID_PATTERN_TEXT,
         description: 'x-requestId.',
       },
       type: { type: 'string', const: kind },

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { ASYNCAPI_DOCUMENT } from './asyncapi';
-import { type JsonSchema, OPENAPI_DOCUMENT } from './openapi';
+import type { JsonSchema } from './codec-json-schema';
+import { OPENAPI_DOCUMENT } from './openapi';
 
 /**
  * `GET /openapi.json` and `GET /docs`: the OpenAPI document and a page rendering it on the server,

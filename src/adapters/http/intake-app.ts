@@ -76,6 +76,7 @@ export function createIntakeApp(options: IntakeAppOptions): Koa<IntakeState> {
   app.proxy = false;
   app.use(accessLog(options));
   app.use(errorBoundary(options));
+  app.use(refuseTransferCodings());
 
   const router = new Router<IntakeState>();
   for (const { path, kind } of ROUTES) {
@@ -175,6 +176,28 @@ function authenticate(authenticator: Authenticator) {
         throw new Error(`unhandled authentication result ${JSON.stringify(unexpected)}`);
       }
     }
+  };
+}
+
+/**
+ * Node's parser frames a body whose last transfer coding is `chunked` and hands the rest on
+ * undecoded: `Transfer-Encoding: gzip, chunked` would reach the JSON reader still compressed, as
+ * if it were identity. The gateway implements no transfer coding but chunked, so, as RFC 9112
+ * §6.1 says, any other is 501, before anything else is looked at. (A list the parser cannot frame,
+ * such as `gzip` alone, never gets here: it is the parser's 400.)
+ */
+function refuseTransferCodings() {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const header = ctx.req.headers['transfer-encoding'];
+    if (header !== undefined) {
+      const codings = header.split(',').map((coding) => coding.trim().toLowerCase());
+      if (codings.length !== 1 || codings[0] !== 'chunked') {
+        ctx.set('Connection', 'close');
+        sendProblem(ctx, problems.unsupportedTransferCoding());
+        return;
+      }
+    }
+    await next();
   };
 }
 

@@ -54,6 +54,13 @@ export const problems = {
           : 'The request is not well-formed HTTP.',
     ...FEJL.invalidMessage,
   }),
+  /** RFC 9112 §6.1: a transfer coding the server does not implement is answered 501. */
+  unsupportedTransferCoding: (): Problem => ({
+    type: `${TYPE_PREFIX}unsupported-transfer-coding`,
+    title: 'Not Implemented',
+    status: 501,
+    detail: 'Transfer-Encoding must be chunked alone; send Content-Encoding to compress the body.',
+  }),
   unauthenticated: (): Problem => ({
     type: `${TYPE_PREFIX}logon-failed`,
     title: 'Unauthorized',

@@ -6,7 +6,8 @@ import type {
   TransactionalRepositories,
 } from '../../application/intake/ports';
 import type { Database } from './database';
-import { type BackendTransaction, insertOutboxRows } from './kysely-outbox-repository';
+import { RowRefusedError } from './database-refusal';
+import { type BackendTransaction, insertOutboxRows, unstorableColumn } from './kysely-outbox-repository';
 
 interface PendingAppend {
   /** The work of the batch that appends. */
@@ -122,8 +123,15 @@ export class BatchTransaction {
 
   private flushIfAllWaiting(): void {
     if (this.waitingOrDone < this.size || this.pending.length === 0) return;
-    const appends = this.pending;
+    const appends: PendingAppend[] = [];
+    for (const a of this.pending) {
+      // Refused here, by itself: sent along, it would abort the transaction of the whole batch.
+      const column = unstorableColumn(a.message);
+      if (column === undefined) appends.push(a);
+      else a.reject(new RowRefusedError({ sqlState: undefined, error: 'UnstorableValue', column }));
+    }
     this.pending = [];
+    if (appends.length === 0) return;
     this.flushing = this.flushing.then(async () => {
       if (this.failure !== undefined) {
         for (const a of appends) a.reject(this.failure.error);

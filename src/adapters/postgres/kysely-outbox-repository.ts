@@ -1,7 +1,9 @@
 import { type Insertable, sql, type Transaction } from 'kysely';
 import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/intake/ports';
 import type { Database, OutboxTable } from './database';
+import { isStorable } from '../../domain/primitives';
 import { UNIQUE_VIOLATION } from './connection';
+import { RowRefusedError } from './database-refusal';
 
 export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
   return {
@@ -21,6 +23,32 @@ export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
     traceparent: message.traceContext?.traceparent ?? null,
     tracestate: message.traceContext?.tracestate ?? null,
   };
+}
+
+/**
+ * The first column of `message`'s row that holds a string PostgreSQL cannot store as it is, or
+ * undefined. U+0000 is refused (SQLSTATE 22021 in text, 22P05 in jsonb), which would abort the
+ * whole group-commit batch and make it run again in halves; an unpaired surrogate reaches a text
+ * column as U+FFFD (the driver encodes UTF-8 with replacement), which would store the value
+ * altered. The intake refuses both before they get here (the codecs, the authenticator): this is
+ * the last line, so that a value that slipped past them fails its own request, and only that.
+ */
+export function unstorableColumn(message: OutboxMessage): string | undefined {
+  const row = outboxRow(message);
+  for (const [column, value] of Object.entries(row)) {
+    if (column === 'payload') continue;
+    if (typeof value === 'string' && !isStorable(value)) return column;
+  }
+  return holdsUnstorable(message.payload) ? 'payload' : undefined;
+}
+
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return !isStorable(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, inner]) => !isStorable(key) || holdsUnstorable(inner));
+  }
+  return false;
 }
 
 /** The backend that ran an insert, and its transaction: what a commit in doubt needs to wait for. */
@@ -48,7 +76,12 @@ export async function insertOutboxRows(
   messages: readonly OutboxMessage[],
 ): Promise<InsertedRows> {
   const unique = new Map<string, OutboxMessage>();
-  for (const m of messages) if (!unique.has(m.requestId)) unique.set(m.requestId, m);
+  for (const m of messages) {
+    const column = unstorableColumn(m);
+    if (column !== undefined)
+      throw new RowRefusedError({ sqlState: undefined, error: 'UnstorableValue', column });
+    if (!unique.has(m.requestId)) unique.set(m.requestId, m);
+  }
   const rows = [...unique.values()]
     .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
     .map(outboxRow);

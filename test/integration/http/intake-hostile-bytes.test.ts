@@ -1,10 +1,13 @@
 import { expect } from 'chai';
+import { sql } from 'kysely';
+import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-commit-unit-of-work';
-import { FICTITIOUS_CPR, ordningsnotifikation } from '../../support/fixtures';
-import { ORDNINGS_PATH, type RunningIntake, startIntake } from '../../support/intake';
+import { FICTITIOUS_CPR, gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
+import { GDPR_PATH, ORDNINGS_PATH, type RunningIntake, startIntake } from '../../support/intake';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 import { TestIdentityProvider } from '../../support/tokens';
 
@@ -23,16 +26,24 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
   let database: TestDatabase;
   let intake: RunningIntake;
   let token: string;
+  let idp: TestIdentityProvider;
+  let unitOfWork: GroupCommitUnitOfWork;
   let port: number;
   let sequence = 0;
   const nextId = () => `hostile-${++sequence}`;
+  const batches = { started: 0, split: 0 };
 
   before(async () => {
     database = await createTestDatabase('wsb_hostile');
-    const idp = await TestIdentityProvider.create();
+    idp = await TestIdentityProvider.create();
     token = await idp.token();
+    unitOfWork = new GroupCommitUnitOfWork(
+      database.db,
+      { maxBatchSize: 100, maxConcurrentBatches: 2 },
+      { batchStarted: () => batches.started++, batchSplit: () => batches.split++ },
+    );
     intake = await startIntake({
-      unitOfWork: new GroupCommitUnitOfWork(database.db, { maxBatchSize: 100, maxConcurrentBatches: 2 }),
+      unitOfWork,
       authenticator: idp.authenticator(),
       bodyLimitBytes: 64 * 1024,
     });
@@ -45,14 +56,19 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
   });
 
   /** Sends exactly these bytes as the body; header values are written as the given latin1 text. */
-  function send(body: Buffer, headers: Record<string, string>, requestId = nextId()): Promise<Answer> {
+  function send(
+    body: Buffer,
+    headers: Record<string, string>,
+    requestId = nextId(),
+    path = ORDNINGS_PATH,
+  ): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const request = http.request(
         {
           host: '127.0.0.1',
           port,
           method: 'POST',
-          path: ORDNINGS_PATH,
+          path,
           headers: {
             authorization: `Bearer ${token}`,
             'x-requestId': requestId,
@@ -224,9 +240,12 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
   });
 
   describe('requests Node’s HTTP parser refuses', () => {
-    function raw(bytes: string): Promise<string> {
+    /** Writes `bytes` and reads until the server closes; `halfClose` ends the sending side at once. */
+    function raw(bytes: string, { halfClose = true } = {}): Promise<string> {
       return new Promise((resolve, reject) => {
-        const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+        const socket = connect(port, '127.0.0.1', () =>
+          halfClose ? socket.end(bytes) : socket.write(bytes),
+        );
         const chunks: Buffer[] = [];
         socket.on('data', (c: Buffer) => chunks.push(c));
         socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
@@ -242,6 +261,40 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
       const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
       expect(body).to.include({ status: 431, fejlkode: 1014 });
     });
+    it('answers problem+json 501 for a transfer coding other than chunked, and stores nothing', async () => {
+      const chunked = (body: Buffer) =>
+        `${body.length.toString(16)}\r\n${body.toString('latin1')}\r\n0\r\n\r\n`;
+      const request = (transferEncoding: string, requestId: string, body: Buffer) =>
+        `POST ${ORDNINGS_PATH} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+        `x-requestId: ${requestId}\r\nContent-Type: application/json\r\n` +
+        `Transfer-Encoding: ${transferEncoding}\r\nConnection: close\r\n\r\n${chunked(body)}`;
+      const plain = json(ordningsnotifikation());
+      for (const [transferEncoding, body] of [
+        ['gzip, chunked', gzipSync(plain)],
+        ['gzip, chunked', plain],
+        ['x-unknown, chunked', plain],
+        ['identity, chunked', plain],
+      ] as const) {
+        const requestId = nextId();
+        const response = await raw(request(transferEncoding, requestId, body));
+        expect(response, transferEncoding).to.match(/^HTTP\/1\.1 501 /);
+        expect(response).to.match(/content-type: application\/problem\+json/i);
+        expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).to.include({
+          status: 501,
+          type: 'urn:wsb-gateway:problem:unsupported-transfer-coding',
+        });
+        expect(await stored(requestId)).to.have.length(0);
+      }
+      const requestId = nextId();
+      // Not half-closed: the answer comes after a commit, and Node closes a half-closed socket first.
+      expect(await raw(request('Chunked', requestId, plain), { halfClose: false })).to.match(
+        /^HTTP\/1\.1 200 /,
+      );
+      expect(await stored(requestId), 'chunked alone, in any case, is accepted').to.have.length(1);
+      expect(await raw(request('gzip', nextId(), plain)), 'not framed: the parser’s 400').to.match(
+        /^HTTP\/1\.1 400 /,
+      );
+    });
     it('answers problem+json 400 for a malformed request', async () => {
       const response = await raw('GARBAGE / NOT-HTTP\r\n\r\n');
       expect(response).to.match(/^HTTP\/1\.1 400 /);
@@ -249,6 +302,122 @@ describe('intake: hostile bytes get a clear 4xx and are never stored altered', (
         status: 400,
         fejlkode: 1014,
       });
+    });
+  });
+
+  describe('values of any length, and hostile token claims, inside a batch of valid requests', () => {
+    const incompressible = (length: number) => randomBytes(length).toString('base64').slice(0, length);
+    const digits = (length: number) => Array.from(randomBytes(length), (b) => String(b % 10)).join('');
+    const storedRows = async (requestIds: readonly string[]) =>
+      database.db
+        .selectFrom('outbox')
+        .select(['request_id', 'client_id', 'payload'])
+        .where('request_id', 'in', [...requestIds])
+        .execute();
+
+    it('stores a cprNummer, cprNumre and every other string of several KB, and refuses U+0000 or an unpaired surrogate in the token’s identity with 401; every valid request 200, no batch split', async () => {
+      // A lock that holds every INSERT into outbox, so that the batches queue up behind it and
+      // the long values share one with the valid requests (group-commit-isolation.test.ts).
+      let release = (): void => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked = (): void => {};
+      const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+      const holder = database.db.transaction().execute(async (trx) => {
+        await sql`lock table outbox in exclusive mode`.execute(trx);
+        locked();
+        await released;
+      });
+      try {
+        await lockHeld;
+        const startedBefore = batches.started;
+        const splitsBefore = batches.split;
+        const valid = (i: number) =>
+          json(
+            ordningsnotifikation(
+              { eksternIdentifier: randomUUID() },
+              { vitasDybtLink: `https://vitas.example/sag/${i}` },
+            ),
+          );
+        const blockers = [0, 1].map((i) => {
+          const requestId = `batch-valid-${i}`;
+          return send(valid(i), {}, requestId).then((answer) => ({ requestId, answer }));
+        });
+        while (batches.started < startedBefore + 2) await delay(5);
+
+        const longCpr = digits(6 * 1024);
+        const longBody = ordningsnotifikation(
+          { eksternIdentifier: randomUUID() },
+          {
+            cprNummer: longCpr,
+            cvrNummer: incompressible(6 * 1024),
+            pNummer: incompressible(6 * 1024),
+            ansvarligMedarbejderEmail: incompressible(6 * 1024),
+            vitasDybtLink: incompressible(6 * 1024),
+          },
+        );
+        const longCprNumre = [digits(6 * 1024), digits(6 * 1024)];
+        const longGdpr = gdprSlettetNotifikation(
+          { eksternIdentifier: randomUUID() },
+          { vitasSagsId: incompressible(6 * 1024), cprNumre: longCprNumre },
+        );
+        const hostileTokens = {
+          'client_id with U+0000': await idp.token({ claims: { client_id: 'vitas\u0000client' } }),
+          'client_id with a lone surrogate': await idp.token({ claims: { client_id: 'vitas-\ud800' } }),
+          'sub with U+0000, no client_id': await idp.token({
+            claims: { client_id: undefined },
+            subject: 'vitas\u0000sub',
+          }),
+        };
+        const sends = [
+          ...Array.from({ length: 30 }, (_, i) => ({
+            requestId: `batch-valid-${i + 2}`,
+            body: valid(i + 2),
+            path: ORDNINGS_PATH,
+          })),
+          { requestId: 'batch-long-ordning', body: json(longBody), path: ORDNINGS_PATH },
+          { requestId: 'batch-long-gdpr', body: json(longGdpr), path: GDPR_PATH },
+        ].map(({ requestId, body, path }) =>
+          send(body, {}, requestId, path).then((answer) => ({ requestId, answer })),
+        );
+        const refusedSends = Object.entries(hostileTokens).map(([kind, hostile], i) =>
+          send(valid(100 + i), { authorization: `Bearer ${hostile}` }, `batch-token-${i}`).then((answer) => ({
+            kind,
+            requestId: `batch-token-${i}`,
+            answer,
+          })),
+        );
+        while (unitOfWork.waiting < sends.length) await delay(5);
+        release();
+        await holder;
+        const answered = [...(await Promise.all(blockers)), ...(await Promise.all(sends))];
+        const refused = await Promise.all(refusedSends);
+
+        expect(
+          answered
+            .filter((a) => a.answer.status !== 200)
+            .map((a) => [a.requestId, a.answer.status, a.answer.text]),
+          'requests answered other than 200',
+        ).to.deep.equal([]);
+        for (const { kind, answer } of refused) {
+          expectProblem(answer, 401, /logon-failed/);
+          expect(JSON.parse(answer.text).fejlkode, kind).to.equal(1012);
+        }
+        expect(batches.split - splitsBefore, 'batches run again in halves').to.equal(0);
+
+        const rows = await storedRows([...answered, ...refused].map((a) => a.requestId));
+        expect(rows.map((r) => r.request_id).sort()).to.deep.equal(answered.map((a) => a.requestId).sort());
+        const byId = new Map(rows.map((r) => [r.request_id, r]));
+        const storedOrdning = byId.get('batch-long-ordning')?.payload as typeof longBody;
+        expect(storedOrdning.ordningsnotifikation.body, 'stored exactly as sent').to.deep.equal(
+          longBody.ordningsnotifikation.body,
+        );
+        const storedGdpr = byId.get('batch-long-gdpr')?.payload as typeof longGdpr;
+        expect(storedGdpr.gdprSlettetNotifikation.body.cprNumre).to.deep.equal(longCprNumre);
+        expect(rows.filter((r) => r.client_id !== 'vitas-test-client')).to.deep.equal([]);
+      } finally {
+        release();
+        await holder.catch(() => undefined);
+      }
     });
   });
 });

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { asyncApiText, createDocumentationRouter } from '../../../src/adapters/http/documentation-router';
-import { REQUEST_EXAMPLES } from '../../../src/adapters/http/openapi';
+import { REQUEST_EXAMPLES } from '../../../src/adapters/http/request-examples';
 import { decodeNotification, type MessageKind } from '../../../src/domain/notification';
 import { asyncApiValidator } from '../../support/asyncapi';
 

@@ -31,3 +31,47 @@ describe('JwtAuthenticator', () => {
     expect((await authenticator.authenticate(`Bearer ${token}`))._tag).to.equal('Forbidden');
   });
 });
+
+describe('JwtAuthenticator: the client identity is input like any other', () => {
+  let idp: TestIdentityProvider;
+  before(async () => {
+    idp = await TestIdentityProvider.create();
+  });
+
+  const authenticate = async (options: Parameters<TestIdentityProvider['token']>[0]) =>
+    idp.authenticator().authenticate(`Bearer ${await idp.token(options)}`);
+  const UNSTORABLE = {
+    _tag: 'Unauthenticated',
+    reason: 'token names its client with U+0000 or an unpaired surrogate',
+  };
+
+  it('refuses a correctly signed token whose client_id holds U+0000 or an unpaired surrogate', async () => {
+    for (const clientId of ['vitas\u0000client', '\u0000', 'vitas-\ud800', '\udc00vitas', 'x\ud83d']) {
+      expect(await authenticate({ claims: { client_id: clientId } }), JSON.stringify(clientId)).to.deep.equal(
+        UNSTORABLE,
+      );
+    }
+  });
+
+  it('refuses it in sub or azp when that is the identity, and before it looks at the scope', async () => {
+    expect(await authenticate({ claims: { client_id: undefined }, subject: 'vitas\u0000sub' })).to.deep.equal(
+      UNSTORABLE,
+    );
+    expect(await authenticate({ claims: { client_id: undefined, azp: 'vitas\ud800' } })).to.deep.equal(
+      UNSTORABLE,
+    );
+    expect(
+      await authenticate({ claims: { client_id: 'vitas\u0000client', scope: 'read' } }),
+      'a token without the scope is 401 too, not 403',
+    ).to.deep.equal(UNSTORABLE);
+  });
+
+  it('takes any other characters as they are: an emoji (a surrogate pair), æøå, a long id', async () => {
+    for (const clientId of ['vitas-\ud83d\ude00', 'jobcenter-æøå', 'c'.repeat(4096)]) {
+      expect(await authenticate({ claims: { client_id: clientId } })).to.deep.equal({
+        _tag: 'Authenticated',
+        principal: { clientId },
+      });
+    }
+  });
+});

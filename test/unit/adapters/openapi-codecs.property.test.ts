@@ -1,9 +1,11 @@
+import { expect } from 'chai';
 import Ajv from 'ajv';
 import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either';
 import type * as t from 'io-ts';
 import { OPENAPI_DOCUMENT } from '../../../src/adapters/http/openapi';
 import { CodeValue, DateTime, NonEmptyString, Text, Uuid } from '../../../src/domain/primitives';
+import { isRequestId, parseRequestId, REQUEST_ID_HEADER } from '../../../src/domain/request-id';
 
 /**
  * The OpenAPI document and the codecs must say the same thing about every leaf: for many
@@ -11,8 +13,19 @@ import { CodeValue, DateTime, NonEmptyString, Text, Uuid } from '../../../src/do
  * codec's. A schema wider than its codec (a code the gateway refuses, a date it cannot read) or
  * narrower (a valid VITAS value a client's generated validator would refuse) fails here.
  */
-const components = (OPENAPI_DOCUMENT as { components: { schemas: Record<string, Record<string, unknown>> } })
-  .components.schemas;
+const { schemas: components, parameters } = (
+  OPENAPI_DOCUMENT as {
+    components: {
+      schemas: Record<string, Record<string, unknown>>;
+      parameters: Record<string, { name: string; in: string; schema: Record<string, unknown> }>;
+    };
+  }
+).components;
+
+/** Each request header the document describes, and the gateway's own verdict on a value of it. */
+const HEADER_CHECKS: Readonly<Record<string, (value: string) => boolean>> = {
+  [REQUEST_ID_HEADER]: (value) => isRequestId(parseRequestId(value)),
+};
 
 type Schema = Record<string, unknown>;
 const property = (component: string, ...path: string[]): Schema => {
@@ -34,11 +47,20 @@ const ajv = new Ajv({ strict: false, unicodeRegExp: true });
 ajv.addFormat('uuid', true);
 
 function agree(label: string, schema: Schema, codec: t.Mixed, values: fc.Arbitrary<unknown>): void {
+  agreeWith(label, schema, (value) => isRight(codec.decode(value)), values);
+}
+
+function agreeWith<T>(
+  label: string,
+  schema: Schema,
+  accepts: (value: T) => boolean,
+  values: fc.Arbitrary<T>,
+): void {
   const validate = ajv.compile(schema);
   fc.assert(
     fc.property(values, (value) => {
       const byDocument = validate(value);
-      const byCodec = isRight(codec.decode(value));
+      const byCodec = accepts(value);
       if (byDocument !== byCodec) {
         throw new Error(
           `${label}: document says ${byDocument}, codec says ${byCodec} for ${JSON.stringify(value)}`,
@@ -144,6 +166,27 @@ describe('adapters/http/openapi: the document cannot drift from the codecs', () 
         fc.string(),
       ),
     );
+  });
+
+  it('headers: every header the document describes, with the characters and lengths around its rule', () => {
+    const headers = Object.values(parameters).filter((p) => p.in === 'header');
+    expect(headers.map((h) => h.name).sort(), 'a header without a check here').to.deep.equal(
+      Object.keys(HEADER_CHECKS).sort(),
+    );
+    const edge = fc.constantFrom('', ' ', '  ', '\t', '~', '\u007f', '\u0080', 'æ', '\u0000');
+    const values = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 60 }),
+      fc.string({ unit: 'grapheme-ascii', minLength: 40, maxLength: 50 }),
+      fc.string({ unit: fc.constantFrom('a', ' ', '~', '\u001f', '\u007f', 'ø', '\u00ff'), maxLength: 48 }),
+      fc
+        .tuple(edge, fc.string({ unit: 'grapheme-ascii', maxLength: 46 }), edge)
+        .map(([a, b, c]) => a + b + c),
+      fc.uuid(),
+    );
+    for (const header of headers) {
+      const check = HEADER_CHECKS[header.name];
+      if (check !== undefined) agreeWith(header.name, header.schema, check, values);
+    }
   });
 
   it('string with MinLength 1, and plain string: U+0000 and unpaired surrogates refused', () => {

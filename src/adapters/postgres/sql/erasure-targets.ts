@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { namesCprNumber } from '../cpr-number-match';
 
 export type Delivery = 'delivered' | 'undelivered' | 'any';
 
@@ -51,7 +52,7 @@ export function erasureTargets(
        and m.seq < (select seq from g) ${status}
     union
     select m.message_id from outbox m
-     where (m.payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer') = any (array(select c from cprs))
+     where ${namesCprNumber('m', sql`array(select c from cprs)`)}
        and m.message_type = 'Ordningsnotifikation' and m.payload is not null
        and m.seq < (select seq from g) ${status}`;
 }
