@@ -17,7 +17,8 @@ function watch(intervalMs: number, probe: (note: (problem: string) => void) => P
   const note = (problem: string) => {
     if (!problems.includes(problem)) problems.push(problem);
   };
-  const run = () => probe(note);
+  // A probe never rejects: a failure is a problem noted, and the next probe still runs.
+  const run = () => probe(note).catch((error: unknown) => note(`probe failed: ${String(error)}`));
   let probing = Promise.resolve();
   const timer = setInterval(() => {
     probing = probing.then(run, run);
@@ -95,10 +96,15 @@ export async function watchRabbitMq(
   let ending = false;
   const w = watch(intervalMs, async (note) => {
     const confirmed = new Promise<void>((resolve) => {
-      channel.publish('', 'wsb-ci-watch-nowhere', Buffer.from('probe'), {}, (error) => {
-        if (error !== null && error !== undefined) note(`RabbitMQ refused a publish: ${String(error)}`);
+      try {
+        channel.publish('', 'wsb-ci-watch-nowhere', Buffer.from('probe'), {}, (error) => {
+          if (error !== null && error !== undefined) note(`RabbitMQ refused a publish: ${String(error)}`);
+          resolve();
+        });
+      } catch (error) {
+        note(`RabbitMQ publish failed: ${String(error)}`);
         resolve();
-      });
+      }
     });
     if (!(await within(confirmed, 10_000))) note('RabbitMQ left a publish unconfirmed for 10 s');
   });
@@ -121,11 +127,15 @@ export async function watchRabbitMq(
   };
 }
 
-/** Whether `work` settled within `ms` (it is not cancelled). */
+/** Whether `work` settled (fulfilled or rejected) within `ms`; it is not cancelled. */
 function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([work.then(() => true), late]).finally(() => clearTimeout(timer));
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
 /** The machine's RabbitMQ node: its Erlang VM's OS pid (a restart changes it). */
