@@ -63,7 +63,7 @@ describe('migration 0008-request-value-indexes: no index holds a request value o
   before(async () => {
     database = await createTestDatabase('wsb_request_values', TEST_POSTGRES_URL, { migrate: false });
     migrator = new Migrator({ db: database.db as unknown as Kysely<unknown>, provider: migrationProvider });
-    await migrateTo(migrator, '0006-action-log-reads');
+    await migrateTo(migrator, '0007-redaction-record');
   });
 
   after(async () => {
@@ -89,7 +89,7 @@ describe('migration 0008-request-value-indexes: no index holds a request value o
       'a row from before the migration is in the new index',
     ).to.deep.equal([earlier]);
 
-    await migrateTo(migrator, '0006-action-log-reads');
+    await migrateTo(migrator, '0007-redaction-record');
     expect(await indexNames(database.db))
       .to.include('outbox_unredacted_cpr')
       .and.not.include('outbox_unredacted_cpr_md5');
