@@ -15,6 +15,7 @@ import type {
 import { RedactPayloads } from '../application/operations/redact-payloads';
 import { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
+import { RevealPayload } from '../application/operations/reveal-payload';
 import { ShowOutboxMessage } from '../application/operations/show-outbox-message';
 import type { Configuration } from './configuration';
 import { TOKENS } from './tokens';
@@ -82,6 +83,12 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
       .inSingletonScope();
     bind(TOKENS.ParkOutboxMessage)
       .toResolvedValue((uow: OperatorUnitOfWork) => new ParkOutboxMessage(uow), [TOKENS.OperatorUnitOfWork])
+      .inSingletonScope();
+    bind(TOKENS.RevealPayload)
+      .toResolvedValue(
+        (outbox: OutboxReadModel, uow: OperatorUnitOfWork) => new RevealPayload(outbox, uow),
+        [TOKENS.OutboxReadModel, TOKENS.OperatorUnitOfWork],
+      )
       .inSingletonScope();
   });
 }

@@ -15,6 +15,7 @@ import type { ParkOutboxMessage } from '../application/operations/park-outbox-me
 import type { RedactPayloads } from '../application/operations/redact-payloads';
 import type { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
+import type { RevealPayload } from '../application/operations/reveal-payload';
 import type { ShowOutboxMessage } from '../application/operations/show-outbox-message';
 import type {
   MessagePublisher,
@@ -97,6 +98,7 @@ export const TOKENS = {
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
+  RevealPayload: token<RevealPayload>('RevealPayload'),
 
   // Observability
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),
