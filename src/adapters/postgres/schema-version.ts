@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { migrationProvider } from '../../../migrations';
+import { explainDatabaseFailure } from './connection';
 import type { Database } from './database';
 import { sqlState } from './database-refusal';
 
@@ -30,7 +31,7 @@ export async function compareSchema(db: Kysely<Database>): Promise<SchemaCompari
     const state = sqlState(error);
     if (state === UNDEFINED_TABLE) applied = [];
     else if (state === INSUFFICIENT_PRIVILEGE) return { _tag: 'Unreadable' };
-    else throw error;
+    else throw explainDatabaseFailure(error);
   }
   const known = Object.keys(await migrationProvider.getMigrations());
   const unknown = applied.filter((name) => !known.includes(name)).sort();
