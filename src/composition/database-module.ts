@@ -39,7 +39,7 @@ function pool(server: DatabaseServer, purpose: string, poolSize: number): Kysely
       connectionString: server.connectionString,
       poolSize,
       connectionTimeoutMs: server.connectionTimeoutMs,
-      applicationName: `wsb-gateway ${purpose}`,
+      applicationName: applicationName(purpose),
     }),
   );
 }
@@ -70,4 +70,12 @@ async function openDatabaseServer(config: Configuration, logger: Logger): Promis
     'EMBEDDED DATABASE: no DATABASE_URL, using PGlite in the data folder. Fine for trying the gateway out; set DATABASE_URL for real use.',
   );
   return { connectionString: embedded.connectionString, connectionTimeoutMs, stop: () => embedded.stop() };
+}
+
+/**
+ * How the process's pools name themselves in pg_stat_activity: `wsb-gateway <purpose> pid <pid>`,
+ * so that the console can tell two relays on one host apart (OutboxExplorer.connectedProcesses).
+ */
+export function applicationName(purpose: string): string {
+  return `wsb-gateway ${purpose} pid ${process.pid}`;
 }

@@ -7,6 +7,7 @@ import type { Authenticator } from '../application/intake/authentication';
 import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type {
   OperatorUnitOfWork,
+  OutboxExplorer,
   OutboxReadModel,
   PayloadRedactionStore,
   ReadinessCheck,
@@ -91,6 +92,8 @@ export const TOKENS = {
 
   // Operations
   OutboxReadModel: token<OutboxReadModel>('OutboxReadModel'),
+  /** The operators' and auditors' questions (command line and console): bindOutboxExplorer. */
+  OutboxExplorer: token<OutboxExplorer>('OutboxExplorer'),
   OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
   PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
   ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
