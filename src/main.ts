@@ -67,16 +67,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** What a command that threw tells the operator, and its exit code. */
+export function reportFailure(error: unknown): number {
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`${error.message}\n`);
+    return EX_CONFIG;
+  }
+  process.stderr.write(`wsb-gateway failed: ${errorMessage(error)}\n`);
+  return 1;
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof ConfigurationError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exit(EX_CONFIG);
-      }
-      process.stderr.write(`wsb-gateway failed: ${errorMessage(error)}\n`);
-      process.exit(1);
-    },
+    (error: unknown) => process.exit(reportFailure(error)),
   );
 }

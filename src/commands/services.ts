@@ -14,9 +14,15 @@ export async function runServices(
   logger: Logger,
 ): Promise<number> {
   const container = createContainer(kind, config, logger);
-  // Once per process, before intake or relay touches the schema.
-  await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
-  for (const entryPoint of entryPoints(kind)) await container.getAsync(entryPoint);
+  try {
+    // Once per process, before intake or relay touches the schema.
+    await migrateToLatest(await container.getAsync(TOKENS.OwnDatabase));
+    for (const entryPoint of entryPoints(kind)) await container.getAsync(entryPoint);
+  } catch (error) {
+    // A port in use, a database refusing: what started so far stops before the process exits.
+    await closeContainer(container);
+    throw error;
+  }
   await waitForShutdownSignal(logger);
   await closeContainer(container);
   return 0;

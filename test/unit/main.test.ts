@@ -1,22 +1,10 @@
 import { expect } from 'chai';
-import { main } from '../../src/main';
+import { runMain } from '../support/command-line';
 
 /** What main() writes to stdout and stderr while it runs, and its exit code. */
 async function run(argv: readonly string[]): Promise<{ code: number; output: string }> {
-  const written: string[] = [];
-  const originals = { out: process.stdout.write, err: process.stderr.write };
-  const capture = (chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), output: written.join('') };
-  } finally {
-    process.stdout.write = originals.out;
-    process.stderr.write = originals.err;
-  }
+  const { code, stdout, stderr } = await runMain(argv);
+  return { code, output: stdout + stderr };
 }
 
 /** main.ts maps the command line to an exit code; importing it (above) started nothing. */

@@ -84,7 +84,9 @@ function describeParseError(error: unknown, spec: CommandSpec): string {
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /--([a-z-]+)/.exec(message)?.[1];
-    return option === undefined ? message : `--${option} ${spec.options[option]?.type === 'string' ? 'needs a value' : 'takes no value'}`;
+    return option === undefined
+      ? message
+      : `--${option} ${spec.options[option]?.type === 'string' ? 'needs a value' : 'takes no value'}`;
   }
   return message;
 }

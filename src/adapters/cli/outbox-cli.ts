@@ -291,7 +291,10 @@ class OutboxCli {
     const payload = flag(args, 'payload');
     const reason = stringOption(args, 'reason');
     if (payload && reason === undefined) {
-      throw new UsageError('--payload needs --reason "why": a payload reveal is recorded in the action log', usage);
+      throw new UsageError(
+        '--payload needs --reason "why": a payload reveal is recorded in the action log',
+        usage,
+      );
     }
     if (!payload && reason !== undefined) {
       throw new UsageError('--reason goes with --payload: showing metadata is not recorded', usage);
@@ -476,7 +479,10 @@ class OutboxCli {
     }
     const at = Date.parse(raw);
     if (Number.isNaN(at)) {
-      throw new UsageError(`--${name} ${raw}: an ISO 8601 time (2026-12-02T10:00:00Z) or an age (30m, 2h, 7d)`, usage);
+      throw new UsageError(
+        `--${name} ${raw}: an ISO 8601 time (2026-12-02T10:00:00Z) or an age (30m, 2h, 7d)`,
+        usage,
+      );
     }
     return new Date(at);
   }

@@ -1,9 +1,4 @@
-import type {
-  EntryDetail,
-  Hold,
-  OutboxStatistics,
-  RecordedAction,
-} from '../../application/operations/ports';
+import type { EntryDetail, Hold, OutboxStatistics, RecordedAction } from '../../application/operations/ports';
 import type { RedactionReport } from '../../application/operations/redact-payloads';
 
 // How the `outbox` commands print: plain text for people; `--json` prints the values as they are.

@@ -63,17 +63,25 @@ export function explainDatabaseFailure(error: unknown): Error {
   const explain = (text: string) => new Error(text, { cause: error });
   switch (code) {
     case '3D000':
-      return explain(`${message}: DATABASE_URL names a database that does not exist on that server; fix the name or create the database`);
+      return explain(
+        `${message}: DATABASE_URL names a database that does not exist on that server; fix the name or create the database`,
+      );
     case '28P01':
     case '28000':
-      return explain(`the database refused the login (${message}); check the user and password in DATABASE_URL`);
+      return explain(
+        `the database refused the login (${message}); check the user and password in DATABASE_URL`,
+      );
     case '42501':
-      return explain(`the database login lacks a privilege (${message}); the gateway's own login must own its schema`);
+      return explain(
+        `the database login lacks a privilege (${message}); the gateway's own login must own its schema`,
+      );
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'ETIMEDOUT':
-      return explain(`cannot reach the database (${code}: ${message}); is PostgreSQL running, and are DATABASE_URL's host and port right?`);
+      return explain(
+        `cannot reach the database (${code}: ${message}); is PostgreSQL running, and are DATABASE_URL's host and port right?`,
+      );
     default:
       return explain(`the database failed: ${message}`);
   }

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { runGateway } from '../../support/gateway-process';
+import { runMain } from '../../support/command-line';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../../support/postgres';
 
 /**
- * The command line as an operator meets it (issue 20's "Why"), each case run as its own process:
+ * The command line as an operator meets it (issue 20's "Why"), run as the executable runs it:
  * help that never acts, operator commands that never migrate, errors that point at the setting.
  */
-describe('wsb-gateway: the operator’s command line, run as a process', () => {
+describe('wsb-gateway: the operator’s command line against a real database', () => {
   let fresh: TestDatabase;
   let migrated: TestDatabase;
 
@@ -30,22 +30,26 @@ describe('wsb-gateway: the operator’s command line, run as a process', () => {
     ).rows[0]?.found !== null;
 
   it('migrate --help prints the usage and does not migrate', async () => {
-    const result = runGateway(['migrate', '--help'], { DATABASE_URL: fresh.url });
-    expect(result.status).to.equal(0);
+    const result = await runMain(['migrate', '--help'], { DATABASE_URL: fresh.url });
+    expect(result.code).to.equal(0);
     expect(result.stdout).to.include('usage: wsb-gateway migrate');
     expect(await hasMigrationTable(fresh)).to.equal(false);
   });
 
-  it('serve --help prints the usage and exits instead of listening', () => {
-    const result = runGateway(['serve', '--help'], { DATABASE_URL: fresh.url, PORT: '0', ADMIN_PORT: '0' });
-    expect(result.status).to.equal(0);
+  it('serve --help prints the usage and exits instead of listening', async () => {
+    const result = await runMain(['serve', '--help'], {
+      DATABASE_URL: fresh.url,
+      PORT: '0',
+      ADMIN_PORT: '0',
+    });
+    expect(result.code).to.equal(0);
     expect(result.stdout).to.include('usage: wsb-gateway serve');
     expect(result.stdout).to.not.include('listening');
   });
 
   it('an operator command against an older schema stops, names `wsb-gateway migrate`, and migrates nothing', async () => {
-    const result = runGateway(['outbox', 'stats'], { DATABASE_URL: fresh.url });
-    expect(result.status).to.equal(1);
+    const result = await runMain(['outbox', 'stats'], { DATABASE_URL: fresh.url });
+    expect(result.code).to.equal(1);
     expect(result.stderr).to.include('older than this wsb-gateway').and.include('wsb-gateway migrate');
     expect(await hasMigrationTable(fresh)).to.equal(false);
   });
@@ -55,8 +59,8 @@ describe('wsb-gateway: the operator’s command line, run as a process', () => {
       migrated.db,
     );
     try {
-      const result = runGateway(['outbox', 'stats'], { DATABASE_URL: migrated.url });
-      expect(result.status).to.equal(1);
+      const result = await runMain(['outbox', 'stats'], { DATABASE_URL: migrated.url });
+      expect(result.code).to.equal(1);
       expect(result.stderr).to.include('newer than this wsb-gateway').and.include('9999-from-the-future');
       expect(result.stderr).to.include('wsb-gateway migrate');
     } finally {
@@ -72,27 +76,37 @@ describe('wsb-gateway: the operator’s command line, run as a process', () => {
       await sql.raw(`alter role ${login} set default_transaction_read_only = on`).execute(migrated.db);
       const url = new URL(migrated.url);
       url.username = login;
-      const result = runGateway(['outbox', 'stats', '--json'], { DATABASE_URL: url.toString() });
-      expect(result.status, result.stderr).to.equal(0);
+      const result = await runMain(['outbox', 'stats', '--json'], { DATABASE_URL: url.toString() });
+      expect(result.code, result.stderr).to.equal(0);
       expect(JSON.parse(result.stdout)).to.have.property('countByStatus');
+      for (const argv of [
+        ['outbox', 'list', '--blocked'],
+        ['outbox', 'actions'],
+        ['outbox', 'list', '--json'],
+      ]) {
+        const read = await runMain(argv, { DATABASE_URL: url.toString() });
+        expect(read.code, `${argv.join(' ')}: ${read.stderr}`).to.equal(0);
+      }
     } finally {
       await sql.raw(`drop owned by ${login}`).execute(migrated.db);
       await sql.raw(`drop role ${login}`).execute(migrated.db);
     }
   });
 
-  it('a wrong database name says so, naming DATABASE_URL', () => {
+  it('a wrong database name says so, naming DATABASE_URL', async () => {
     const url = new URL(fresh.url);
     url.pathname = '/wsb_no_such_database';
-    const result = runGateway(['migrate'], { DATABASE_URL: url.toString() });
-    expect(result.status).to.equal(1);
-    expect(result.stderr).to.include('database "wsb_no_such_database" does not exist').and.include('DATABASE_URL');
+    const result = await runMain(['migrate'], { DATABASE_URL: url.toString() });
+    expect(result.code).to.equal(1);
+    expect(result.stderr)
+      .to.include('database "wsb_no_such_database" does not exist')
+      .and.include('DATABASE_URL');
     expect(result.stderr).to.not.include('(unknown)');
   });
 
-  it('in production, a missing DATABASE_URL is reported together with missing auth, each on its own line', () => {
-    const result = runGateway(['serve'], { NODE_ENV: 'production', DATABASE_URL: '', PORT: 'x' });
-    expect(result.status).to.equal(78);
+  it('in production, a missing DATABASE_URL is reported together with missing auth, each on its own line', async () => {
+    const result = await runMain(['serve'], { NODE_ENV: 'production', DATABASE_URL: '', PORT: 'x' });
+    expect(result.code).to.equal(78);
     const lines = result.stderr.split('\n');
     expect(lines.some((l) => l.includes('DATABASE_URL is required when NODE_ENV=production'))).to.equal(true);
     expect(lines.some((l) => l.includes('development-mode auth is refused in production'))).to.equal(true);
@@ -110,19 +124,18 @@ describe('wsb-gateway: the operator’s command line, run as a process', () => {
     after(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
     for (const setting of ['PORT', 'ADMIN_PORT']) {
-      it(setting, () => {
-        const result = runGateway(['serve'], {
+      it(setting, async () => {
+        const result = await runMain(['serve'], {
           DATABASE_URL: migrated.url,
           HOST: '127.0.0.1',
           PORT: '0',
           ADMIN_PORT: '0',
           [setting]: String(port),
         });
-        expect(result.status, result.stderr).to.equal(78);
+        expect(result.code, result.stderr).to.equal(78);
         expect(result.stderr).to.include(`${setting}: port ${port} on 127.0.0.1 is already in use`);
         expect(result.stderr).to.include(`set ${setting} to a free port`);
       });
     }
   });
 });
-

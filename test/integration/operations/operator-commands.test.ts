@@ -117,7 +117,15 @@ describe('outbox operator commands against PostgreSQL', () => {
     expect(await actions()).to.have.length(0);
 
     // Options before the id, the id between them: the order does not matter.
-    const withPayload = await cli('show', '--payload', '--reason', 'case 4711 asks', requestId, '--actor', 'carol');
+    const withPayload = await cli(
+      'show',
+      '--payload',
+      '--reason',
+      'case 4711 asks',
+      requestId,
+      '--actor',
+      'carol',
+    );
     expect(withPayload.code, withPayload.err).to.equal(0);
     expect(withPayload.out).to.include(FICTITIOUS_CPR);
     expect(withPayload.err).to.include(`request id ${requestId} is message ${id}`);
@@ -254,8 +262,12 @@ describe('outbox operator commands against PostgreSQL', () => {
     expect(listed(blocked.out)).to.have.members([a1, a2, b1]);
     expect(blocked.out).to.not.include(due);
     const a2Line = blocked.out.split('\n').findIndex((l) => l.includes(a2));
-    expect(blocked.out.split('\n')[a2Line + 1]).to.include(`blocked by ${a1}`).and.include('parked by alice');
-    expect(blocked.out).to.include('backoff after a failed publish').and.include('last error: unroutable: NO_ROUTE');
+    expect(blocked.out.split('\n')[a2Line + 1])
+      .to.include(`blocked by ${a1}`)
+      .and.include('parked by alice');
+    expect(blocked.out)
+      .to.include('backoff after a failed publish')
+      .and.include('last error: unroutable: NO_ROUTE');
 
     const behind = await cli('show', a2);
     expect(behind.out).to.match(/waits for:\s+blocked by/);
@@ -330,7 +342,10 @@ describe('outbox operator commands against PostgreSQL', () => {
     const dryPark = await cli('park', '--dry-run', id, '--reason', 'look first');
     expect(dryPark).to.include({ code: 0, out: `would park ${id}` });
     expect(await row(id)).to.include({ status: 'pending' });
-    expect(await cli('park', '--reason', 'consumer rejects it', id)).to.include({ code: 0, out: `parked ${id}` });
+    expect(await cli('park', '--reason', 'consumer rejects it', id)).to.include({
+      code: 0,
+      out: `parked ${id}`,
+    });
     const dryReplay = await cli('replay', '--dry-run', id, '--reason', 'look first');
     expect(dryReplay.code, dryReplay.err).to.equal(0);
     expect(dryReplay.out).to.include('would replay 1');

@@ -36,7 +36,9 @@ describe('PinoRelayObserver: the relay’s failure log lines', () => {
     const messages = Array.from({ length: 25 }, (_, i) => failed(i));
     observer.publishFailed('connection', 25, 'connection closed', messages);
     expect(lines).to.have.length(11);
-    expect(lines.slice(0, 10).map((l) => l.messageId)).to.deep.equal(messages.slice(0, 10).map((m) => m.messageId));
+    expect(lines.slice(0, 10).map((l) => l.messageId)).to.deep.equal(
+      messages.slice(0, 10).map((m) => m.messageId),
+    );
     expect(lines[10]).to.include({ reason: 'connection', count: 15 });
   });
 
