@@ -91,13 +91,48 @@ function describeParseError(error: unknown, spec: CommandSpec): string {
   return message;
 }
 
+export type ParsedArguments = Extract<ParsedCommand, { _tag: 'Parsed' }>;
+
 /** A string option's value, or undefined when not given. */
-export function stringOption(values: ParsedCommand & { _tag: 'Parsed' }, name: string): string | undefined {
+export function stringOption(values: ParsedArguments, name: string): string | undefined {
   const value = values.values[name];
   return typeof value === 'string' ? value : undefined;
 }
 
 /** A boolean option: true when given. */
-export function flag(values: ParsedCommand & { _tag: 'Parsed' }, name: string): boolean {
+export function flag(values: ParsedArguments, name: string): boolean {
   return values.values[name] === true;
+}
+
+/** `--limit N`: rows per page, 1–500, 50 when not given. */
+export function pageLimit(raw: string | undefined, usage: string): number {
+  if (raw === undefined) return 50;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit ${raw}: choose 1-500`, usage);
+  return n;
+}
+
+/** `--after KEY`: the number the previous page printed. */
+export function pageKey(raw: string | undefined, usage: string): string | undefined {
+  if (raw !== undefined && !/^\d+$/.test(raw)) {
+    throw new UsageError(`--after ${raw}: the number the previous page printed`, usage);
+  }
+  return raw;
+}
+
+/** A time option: an ISO 8601 time, or an age before `now` (`90s`, `30m`, `2h`, `7d`). */
+export function timeOption(name: string, raw: string, usage: string, now: Date): Date {
+  const age = /^(\d+)\s*([smhd])$/.exec(raw.trim());
+  if (age !== null) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[age[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now.getTime() - Number(age[1]) * unit * 1000);
+  }
+  const at = Date.parse(raw);
+  if (Number.isNaN(at)) {
+    throw new UsageError(
+      `--${name} ${raw}: an ISO 8601 time (2026-12-02T10:00:00Z) or an age (30m, 2h, 7d)`,
+      usage,
+    );
+  }
+  return new Date(at);
 }

@@ -1,3 +1,5 @@
+// Over 300 lines: one method per `outbox` subcommand, sharing the id look-up, the reason and the
+// actor; the option specs live in outbox-commands.ts and the printing in outbox-output.ts.
 import type { OperatorCommandRejection } from '../../application/operations/operator-command';
 import type { ParkOutboxMessage } from '../../application/operations/park-outbox-message';
 import type {
@@ -12,7 +14,16 @@ import type { RedactPayloads } from '../../application/operations/redact-payload
 import type { ReplayOutboxMessages } from '../../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../../application/operations/report-outbox-statistics';
 import type { RevealPayload } from '../../application/operations/reveal-payload';
-import { type CommandSpec, flag, parseCommand, stringOption, UsageError } from './arguments';
+import {
+  flag,
+  pageKey,
+  pageLimit,
+  type ParsedArguments,
+  stringOption,
+  timeOption,
+  UsageError,
+} from './arguments';
+import { OUTBOX_COMMANDS, type OutboxSubcommand, parseOutboxCommandLine } from './outbox-commands';
 import {
   formatActions,
   formatDetail,
@@ -23,149 +34,7 @@ import {
 } from './outbox-output';
 
 export { formatDuration } from './outbox-output';
-
-const WHO = '[--actor NAME]';
-
-/** Every `outbox` subcommand: its options, positionals and usage, the one source of `--help`. */
-export const OUTBOX_COMMANDS = {
-  stats: {
-    usage: `usage: wsb-gateway outbox stats [--json]
-
-Counts by status, the oldest pending and parked age, blocked entities (list them with
-\`outbox list --blocked\`) and GDPR erasures waiting.`,
-    options: { json: { type: 'boolean' } },
-  },
-  list: {
-    usage: `usage: wsb-gateway outbox list [--blocked] [--parked] [--status STATUS] [--entity UUID]
-                          [--jobcenter CODE] [--since TIME] [--after SEQ] [--limit N] [--json]
-
-Messages, newest first, each with what it waits for. Filters combine:
-  --blocked          undelivered messages of blocked entities (their oldest undelivered message is
-                     parked or has failed), each naming the message that holds it back and why
-  --parked           parked messages (the same as --status parked)
-  --status STATUS    pending, parked, delivered or undelivered (default: every status)
-  --entity UUID      one eksternIdentifier
-  --jobcenter CODE   one jobcenter code
-  --since TIME       received at or after TIME: an ISO 8601 time, or an age such as 30m, 2h, 7d
-  --after SEQ        the next page: the SEQ that the previous page printed
-  --limit N          messages per page, 1-500 (default 50)`,
-    options: {
-      blocked: { type: 'boolean' },
-      parked: { type: 'boolean' },
-      status: { type: 'string' },
-      entity: { type: 'string' },
-      jobcenter: { type: 'string' },
-      since: { type: 'string' },
-      after: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  },
-  show: {
-    usage: `usage: wsb-gateway outbox show <messageId|requestId> [--json]
-       wsb-gateway outbox show <messageId|requestId> --payload --reason TEXT ${WHO} [--json]
-
-One message's metadata and what it waits for: the message that blocks it, its backoff, or its
-park (who, when, why, from the action log). --payload also shows the payload (personal data): it
-needs --reason and is recorded in the action log as a reveal.`,
-    options: {
-      payload: { type: 'boolean' },
-      reason: { type: 'string' },
-      actor: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    positionals: ['id'],
-  },
-  replay: {
-    usage: `usage: wsb-gateway outbox replay <messageId|requestId> --reason TEXT ${WHO} [--dry-run]
-       wsb-gateway outbox replay --all-parked --reason TEXT ${WHO} [--dry-run]
-
-A parked or stuck pending message goes back to pending with its attempts reset, due now.`,
-    options: {
-      'all-parked': { type: 'boolean' },
-      reason: { type: 'string' },
-      actor: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-    },
-    positionals: ['id'],
-  },
-  park: {
-    usage: `usage: wsb-gateway outbox park <messageId|requestId> --reason TEXT ${WHO} [--dry-run]
-
-Takes a pending message out of the relay's hands; its entity's later messages wait behind it.`,
-    options: { reason: { type: 'string' }, actor: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-    positionals: ['id'],
-  },
-  actions: {
-    usage: `usage: wsb-gateway outbox actions [--message ID] [--actor NAME] [--action KIND] [--since TIME]
-                             [--after ID] [--limit N] [--json]
-
-The action log, newest first: every replay, park, redaction, payload reveal and subject-access
-search, with who, when and why.
-  --message ID   actions that touched this message (message id or request id)
-  --actor NAME   actions of one person
-  --action KIND  replay, park, redact, reveal or subject-access
-  --since TIME   at or after TIME: an ISO 8601 time, or an age such as 30m, 2h, 7d
-  --after ID     the next page: the ID that the previous page printed
-  --limit N      actions per page, 1-500 (default 50)`,
-    options: {
-      message: { type: 'string' },
-      actor: { type: 'string' },
-      action: { type: 'string' },
-      since: { type: 'string' },
-      after: { type: 'string' },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  },
-  redact: {
-    usage: `usage: wsb-gateway outbox redact [--dry-run] [--reason TEXT] ${WHO} [--json]
-
-Runs one payload redaction sweep now (retention and GDPR erasure).`,
-    options: {
-      reason: { type: 'string' },
-      actor: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-  },
-} satisfies Record<string, CommandSpec>;
-
-export type OutboxSubcommand = keyof typeof OUTBOX_COMMANDS;
-
-export const OUTBOX_USAGE = `usage: wsb-gateway outbox <command> [options]      (wsb-gateway outbox <command> --help)
-
-  stats                                           counts by status, oldest ages, blocked entities
-  list [--blocked] [--parked] [--entity UUID] …   messages, newest first, with what each waits for
-  show <id> [--payload --reason TEXT]             one message and what it waits for
-  replay <id> | --all-parked --reason TEXT        parked or stuck pending message(s) back to pending
-  park <id> --reason TEXT                         take a pending message out of the relay's hands
-  actions [--message ID] [--actor NAME] …         the action log: who did what, when and why
-  redact [--dry-run] [--reason TEXT]              run one payload redaction sweep now
-
-<id> is a message id or a request id (x-requestId). replay, park, redact and show --payload record
-who (--actor, default the OS user), when and why in the action log.`;
-
-/** A command line that asks for something: help, or one subcommand with its parsed arguments. */
-export type OutboxCommandLine =
-  | { readonly _tag: 'Help'; readonly usage: string }
-  | { readonly _tag: 'Run'; readonly command: OutboxSubcommand; readonly args: ParsedArguments };
-
-type ParsedArguments = Extract<ReturnType<typeof parseCommand>, { _tag: 'Parsed' }>;
-
-/** Parses without touching anything, so help and usage errors need no database. Throws UsageError. */
-export function parseOutboxCommandLine(args: readonly string[]): OutboxCommandLine {
-  const [sub, ...rest] = args;
-  if (sub === undefined) throw new UsageError('which outbox command?', OUTBOX_USAGE);
-  if (sub === '--help' || sub === '-h' || sub === 'help') return { _tag: 'Help', usage: OUTBOX_USAGE };
-  if (!Object.hasOwn(OUTBOX_COMMANDS, sub)) {
-    throw new UsageError(`unknown outbox command "${sub}"`, OUTBOX_USAGE);
-  }
-  const command = sub as OutboxSubcommand;
-  const parsed = parseCommand(rest, OUTBOX_COMMANDS[command]);
-  if (parsed._tag === 'Help') return parsed;
-  return { _tag: 'Run', command, args: parsed };
-}
+export { OUTBOX_USAGE, parseOutboxCommandLine } from './outbox-commands';
 
 export interface OutboxUseCases {
   readonly stats: ReportOutboxStatistics;
@@ -265,9 +134,12 @@ class OutboxCli {
       ...optional('blocked', flag(args, 'blocked') ? true : undefined),
       ...optional('eksternIdentifier', stringOption(args, 'entity')?.toLowerCase()),
       ...optional('jobCenterKode', stringOption(args, 'jobcenter')),
-      ...optional('receivedFrom', since === undefined ? undefined : this.time('since', since, usage)),
-      ...optional('after', this.seq('after', stringOption(args, 'after'), usage)),
-      limit: this.limit(stringOption(args, 'limit'), usage),
+      ...optional(
+        'receivedFrom',
+        since === undefined ? undefined : timeOption('since', since, usage, this.now()),
+      ),
+      ...optional('after', pageKey(stringOption(args, 'after'), usage)),
+      limit: pageLimit(stringOption(args, 'limit'), usage),
     };
     const page = await this.useCases.explorer.search(search);
     // What each undelivered row waits for: one look-up per row of the page, by its message id.
@@ -392,9 +264,9 @@ class OutboxCli {
       ...optional('messageId', messageId),
       ...optional('actor', stringOption(args, 'actor')),
       ...optional('action', action as OperatorActionKind | undefined),
-      ...optional('since', since === undefined ? undefined : this.time('since', since, usage)),
-      ...optional('after', this.seq('after', stringOption(args, 'after'), usage)),
-      limit: this.limit(stringOption(args, 'limit'), usage),
+      ...optional('since', since === undefined ? undefined : timeOption('since', since, usage, this.now())),
+      ...optional('after', pageKey(stringOption(args, 'after'), usage)),
+      limit: pageLimit(stringOption(args, 'limit'), usage),
     };
     const page = await this.useCases.explorer.actions(search);
     if (flag(args, 'json')) {
@@ -454,37 +326,6 @@ class OutboxCli {
 
   private actor(args: ParsedArguments): string {
     return stringOption(args, 'actor') ?? this.defaultActor;
-  }
-
-  private limit(raw: string | undefined, usage: string): number {
-    if (raw === undefined) return 50;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > 500) throw new UsageError(`--limit ${raw}: choose 1-500`, usage);
-    return n;
-  }
-
-  private seq(name: string, raw: string | undefined, usage: string): string | undefined {
-    if (raw !== undefined && !/^\d+$/.test(raw)) {
-      throw new UsageError(`--${name} ${raw}: the number the previous page printed`, usage);
-    }
-    return raw;
-  }
-
-  /** An ISO 8601 time, or an age before now: `90s`, `30m`, `2h`, `7d`. */
-  private time(name: string, raw: string, usage: string): Date {
-    const age = /^(\d+)\s*([smhd])$/.exec(raw.trim());
-    if (age !== null) {
-      const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[age[2] as 's' | 'm' | 'h' | 'd'];
-      return new Date(this.now().getTime() - Number(age[1]) * unit * 1000);
-    }
-    const at = Date.parse(raw);
-    if (Number.isNaN(at)) {
-      throw new UsageError(
-        `--${name} ${raw}: an ISO 8601 time (2026-12-02T10:00:00Z) or an age (30m, 2h, 7d)`,
-        usage,
-      );
-    }
-    return new Date(at);
   }
 
   private notFound(id: string): number {
