@@ -17,7 +17,6 @@ import { RedactPayloads } from '../application/operations/redact-payloads';
 import { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
 import { RevealPayload } from '../application/operations/reveal-payload';
-import { ShowOutboxMessage } from '../application/operations/show-outbox-message';
 import type { Configuration } from './configuration';
 import { TOKENS } from './tokens';
 
@@ -73,9 +72,6 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
         (outbox: OutboxReadModel) => new ReportOutboxStatistics(outbox),
         [TOKENS.OutboxReadModel],
       )
-      .inSingletonScope();
-    bind(TOKENS.ShowOutboxMessage)
-      .toResolvedValue((outbox: OutboxReadModel) => new ShowOutboxMessage(outbox), [TOKENS.OutboxReadModel])
       .inSingletonScope();
     bind(TOKENS.ReplayOutboxMessages)
       .toResolvedValue(

@@ -17,7 +17,6 @@ import type { RedactPayloads } from '../application/operations/redact-payloads';
 import type { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
 import type { RevealPayload } from '../application/operations/reveal-payload';
-import type { ShowOutboxMessage } from '../application/operations/show-outbox-message';
 import type {
   MessagePublisher,
   OutboxRelayStore,
@@ -97,7 +96,6 @@ export const TOKENS = {
   OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
   PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
   ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
-  ShowOutboxMessage: token<ShowOutboxMessage>('ShowOutboxMessage'),
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
