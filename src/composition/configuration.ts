@@ -78,6 +78,37 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * Runs `listen` for the port `setting` configures; a port that cannot be had becomes a configuration
+ * error naming the setting that moves it (exit 78), not a bare EADDRINUSE.
+ */
+export async function listenOn<T>(
+  setting: string,
+  port: number,
+  host: string,
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      throw new ConfigurationError([
+        `${setting}: port ${port} on ${host} is already in use (another gateway process?); set ${setting} to a free port`,
+      ]);
+    }
+    if (code === 'EACCES') {
+      throw new ConfigurationError([
+        `${setting}: this user may not listen on port ${port}; set ${setting} to a port above 1023`,
+      ]);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new ConfigurationError([`HOST: ${host} is not an address of this machine; set HOST`]);
+    }
+    throw error;
+  }
+}
+
 export const DEFAULT_EXCHANGE = 'virksomhedsordning.webservicebesked';
 export const DEFAULT_QUEUES = 'virksomhedsordning.webservicebesked.kss:#';
 export const DEFAULT_ALGORITHMS = [
@@ -148,6 +179,11 @@ export function loadConfiguration(
       outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
     },
   };
+  if (config.nodeEnv === 'production' && (env.DATABASE_URL ?? '') === '') {
+    problems.push(
+      'DATABASE_URL is required when NODE_ENV=production (the embedded database is for trying the gateway out)',
+    );
+  }
   if (config.dbPoolSize <= config.intakeConcurrentBatches) {
     problems.push(
       `DB_POOL_SIZE (${config.dbPoolSize}) must be larger than INTAKE_CONCURRENT_BATCHES (${config.intakeConcurrentBatches}), so that intake batches leave connections for everything else`,

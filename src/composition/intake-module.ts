@@ -30,7 +30,7 @@ import type { IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type { RequestTracing } from '../application/intake/request-tracing';
 import type { CodeLists } from '../domain/code-lists';
 import { CODE_LIST_NAMES } from '../domain/notification';
-import type { Configuration } from './configuration';
+import { type Configuration, listenOn } from './configuration';
 import { poolFor } from './database-module';
 import { type Service, TOKENS } from './tokens';
 
@@ -114,7 +114,9 @@ async function startIntake(
     onRequestFinished: metrics.httpRequestFinished,
     tracing,
   });
-  const server = await listen(createPublicServer(app, config.tls, logger), config.port, config.host);
+  const server = await listenOn('PORT', config.port, config.host, () =>
+    listen(createPublicServer(app, config.tls, logger), config.port, config.host),
+  );
   server.keepAliveTimeout = 65_000;
   logger.info(
     {

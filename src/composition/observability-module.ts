@@ -13,7 +13,7 @@ import {
   oldestUnredactedDeliveredAgeSeconds,
 } from '../adapters/postgres/kysely-outbox-read-model';
 import type { ReadinessCheck } from '../application/operations/ports';
-import type { Configuration } from './configuration';
+import { type Configuration, listenOn } from './configuration';
 import { type Service, TOKENS } from './tokens';
 import { errorMessage } from '../adapters/logging';
 
@@ -91,10 +91,8 @@ async function startAdmin(
     ...services.flatMap((service) => service.readiness),
   ];
   registerReadinessGauge(metrics.registry, () => readinessSnapshot(readinessChecks));
-  const admin: Server = await listenAdmin(
-    createAdminApp({ metrics, readinessChecks, logger }),
-    config.adminPort,
-    config.adminHost,
+  const admin: Server = await listenOn('ADMIN_PORT', config.adminPort, config.adminHost, () =>
+    listenAdmin(createAdminApp({ metrics, readinessChecks, logger }), config.adminPort, config.adminHost),
   );
   logger.info({ address: admin.address() }, 'admin (health, metrics) listening');
   return {

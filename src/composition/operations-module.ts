@@ -16,7 +16,7 @@ import type {
 import { RedactPayloads } from '../application/operations/redact-payloads';
 import { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
-import { ShowOutboxMessage } from '../application/operations/show-outbox-message';
+import { RevealPayload } from '../application/operations/reveal-payload';
 import type { Configuration } from './configuration';
 import { TOKENS } from './tokens';
 
@@ -73,9 +73,6 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
         [TOKENS.OutboxReadModel],
       )
       .inSingletonScope();
-    bind(TOKENS.ShowOutboxMessage)
-      .toResolvedValue((outbox: OutboxReadModel) => new ShowOutboxMessage(outbox), [TOKENS.OutboxReadModel])
-      .inSingletonScope();
     bind(TOKENS.ReplayOutboxMessages)
       .toResolvedValue(
         (uow: OperatorUnitOfWork) => new ReplayOutboxMessages(uow),
@@ -84,6 +81,12 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
       .inSingletonScope();
     bind(TOKENS.ParkOutboxMessage)
       .toResolvedValue((uow: OperatorUnitOfWork) => new ParkOutboxMessage(uow), [TOKENS.OperatorUnitOfWork])
+      .inSingletonScope();
+    bind(TOKENS.RevealPayload)
+      .toResolvedValue(
+        (outbox: OutboxReadModel, uow: OperatorUnitOfWork) => new RevealPayload(outbox, uow),
+        [TOKENS.OutboxReadModel, TOKENS.OperatorUnitOfWork],
+      )
       .inSingletonScope();
   });
 }

@@ -17,7 +17,7 @@ import type { ParkOutboxMessage } from '../application/operations/park-outbox-me
 import type { RedactPayloads } from '../application/operations/redact-payloads';
 import type { ReplayOutboxMessages } from '../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../application/operations/report-outbox-statistics';
-import type { ShowOutboxMessage } from '../application/operations/show-outbox-message';
+import type { RevealPayload } from '../application/operations/reveal-payload';
 import type {
   MessagePublisher,
   OutboxRelayStore,
@@ -97,10 +97,10 @@ export const TOKENS = {
   OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
   PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
   ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
-  ShowOutboxMessage: token<ShowOutboxMessage>('ShowOutboxMessage'),
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
+  RevealPayload: token<RevealPayload>('RevealPayload'),
 
   // Observability
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),

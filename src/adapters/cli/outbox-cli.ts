@@ -1,27 +1,46 @@
-import type { OutboxEntry, OutboxStatistics } from '../../application/operations/ports';
+// Over 300 lines: one method per `outbox` subcommand, sharing the id look-up, the reason and the
+// actor; the option specs live in outbox-commands.ts and the printing in outbox-output.ts.
 import type { OperatorCommandRejection } from '../../application/operations/operator-command';
 import type { ParkOutboxMessage } from '../../application/operations/park-outbox-message';
+import type {
+  ActionSearch,
+  EntryDetail,
+  OperatorActionKind,
+  OutboxExplorer,
+  OutboxSearch,
+  OutboxStatus,
+} from '../../application/operations/ports';
 import type { RedactPayloads } from '../../application/operations/redact-payloads';
 import type { ReplayOutboxMessages } from '../../application/operations/replay-outbox-messages';
 import type { ReportOutboxStatistics } from '../../application/operations/report-outbox-statistics';
-import type { ShowOutboxMessage } from '../../application/operations/show-outbox-message';
-import { parseArguments } from './arguments';
-import { errorMessage } from '../logging';
+import type { RevealPayload } from '../../application/operations/reveal-payload';
+import {
+  flag,
+  pageKey,
+  pageLimit,
+  type ParsedArguments,
+  stringOption,
+  timeOption,
+  UsageError,
+} from './arguments';
+import { OUTBOX_COMMANDS, type OutboxSubcommand, parseOutboxCommandLine } from './outbox-commands';
+import {
+  formatActions,
+  formatDetail,
+  formatList,
+  formatRedaction,
+  formatStatistics,
+  jsonOf,
+} from './outbox-output';
 
-export const OUTBOX_USAGE = `usage: wsb-gateway outbox <command>
-
-  stats [--json]                                  counts by status, oldest pending age, blocked entities
-  show <requestId|messageId> [--payload] [--json] one message's metadata (payload only with --payload)
-  replay <messageId> --reason TEXT [--dry-run]    parked or stuck pending row back to pending, due now
-  replay --all-parked --reason TEXT [--dry-run]   every parked row back to pending
-  park <messageId> --reason TEXT [--dry-run]      take a pending row out of the relay's hands
-  redact [--dry-run] [--reason TEXT]              run one payload redaction sweep now
-
-replay, park and redact record who (--actor, default the OS user), when and why in operator_action.`;
+export { formatDuration } from './outbox-output';
+export { OUTBOX_USAGE, parseOutboxCommandLine } from './outbox-commands';
 
 export interface OutboxUseCases {
   readonly stats: ReportOutboxStatistics;
-  readonly show: ShowOutboxMessage;
+  /** The read model: list, show, actions and the look-up of a message id or request id. */
+  readonly explorer: OutboxExplorer;
+  readonly reveal: RevealPayload;
   readonly replay: ReplayOutboxMessages;
   readonly park: ParkOutboxMessage;
   readonly redact: RedactPayloads;
@@ -36,255 +55,312 @@ export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;
 export const EXIT_USAGE = 2;
 
-class UsageError extends Error {}
-
-/** `wsb-gateway outbox …`: parses arguments, runs one use case, prints its result. */
+/** `wsb-gateway outbox …` from arguments to exit code; what `outbox` runs and what tests drive. */
 export async function runOutboxCommand(
   args: readonly string[],
   useCases: OutboxUseCases,
   io: CliIo,
   defaultActor: string,
+  now: () => Date = () => new Date(),
 ): Promise<number> {
-  const [sub, ...rest] = args;
   try {
-    switch (sub) {
+    const line = parseOutboxCommandLine(args);
+    if (line._tag === 'Help') {
+      io.out(line.usage);
+      return EXIT_OK;
+    }
+    return await new OutboxCli(useCases, io, defaultActor, now).run(line.command, line.args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`${error.message}\n\n${error.usage}`);
+    return EXIT_USAGE;
+  }
+}
+
+/** Which message an id names: its message id, else its request id (ids are unique in each). */
+type Resolution =
+  | { readonly _tag: 'Found'; readonly detail: EntryDetail; readonly note: string | undefined }
+  | { readonly _tag: 'NotFound' };
+
+class OutboxCli {
+  constructor(
+    private readonly useCases: OutboxUseCases,
+    private readonly io: CliIo,
+    private readonly defaultActor: string,
+    private readonly now: () => Date,
+  ) {}
+
+  run(command: OutboxSubcommand, args: ParsedArguments): Promise<number> {
+    switch (command) {
       case 'stats':
-        return await stats(rest, useCases, io);
+        return this.stats(args);
+      case 'list':
+        return this.list(args);
       case 'show':
-        return await show(rest, useCases, io);
+        return this.show(args);
       case 'replay':
-        return await replay(rest, useCases, io, defaultActor);
+        return this.replay(args);
       case 'park':
-        return await park(rest, useCases, io, defaultActor);
+        return this.park(args);
+      case 'actions':
+        return this.actions(args);
       case 'redact':
-        return await redact(rest, useCases, io, defaultActor);
-      default:
-        io.err(`${sub === undefined ? '' : `unknown outbox command "${sub}"\n`}${OUTBOX_USAGE}`);
-        return EXIT_USAGE;
+        return this.redact(args);
+      default: {
+        const unknown: never = command;
+        throw new Error(`unhandled outbox command ${String(unknown)}`);
+      }
     }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n${OUTBOX_USAGE}`);
-      return EXIT_USAGE;
+  }
+
+  private async stats(args: ParsedArguments): Promise<number> {
+    const result = await this.useCases.stats.execute();
+    this.io.out(flag(args, 'json') ? jsonOf(result) : formatStatistics(result));
+    return EXIT_OK;
+  }
+
+  private async list(args: ParsedArguments): Promise<number> {
+    const usage = OUTBOX_COMMANDS.list.usage;
+    const status = stringOption(args, 'status');
+    if (status !== undefined && !['pending', 'parked', 'delivered', 'undelivered'].includes(status)) {
+      throw new UsageError(`--status ${status}: choose pending, parked, delivered or undelivered`, usage);
     }
-    throw error;
+    if (flag(args, 'parked') && status !== undefined && status !== 'parked') {
+      throw new UsageError(`--parked and --status ${status} contradict each other`, usage);
+    }
+    const since = stringOption(args, 'since');
+    const search: OutboxSearch = {
+      ...optional('status', flag(args, 'parked') ? 'parked' : (status as OutboxStatus | 'undelivered')),
+      ...optional('blocked', flag(args, 'blocked') ? true : undefined),
+      ...optional('eksternIdentifier', stringOption(args, 'entity')?.toLowerCase()),
+      ...optional('jobCenterKode', stringOption(args, 'jobcenter')),
+      ...optional(
+        'receivedFrom',
+        since === undefined ? undefined : timeOption('since', since, usage, this.now()),
+      ),
+      ...optional('after', pageKey(stringOption(args, 'after'), usage)),
+      limit: pageLimit(stringOption(args, 'limit'), usage),
+    };
+    const page = await this.useCases.explorer.search(search);
+    // What each undelivered row waits for: one look-up per row of the page, by its message id.
+    const details: EntryDetail[] = [];
+    for (const entry of page.items) {
+      const [detail] = await this.useCases.explorer.detail(entry.messageId);
+      details.push(detail ?? { entry, hold: { _tag: 'Delivered' }, traceId: null, redaction: null });
+    }
+    if (flag(args, 'json')) {
+      this.io.out(jsonOf({ items: details.map(detailJson), next: page.next }));
+      return EXIT_OK;
+    }
+    this.io.out(formatList(details, this.now()));
+    if (page.next !== null) this.io.out(`\nmore: add --after ${page.next} for the next page`);
+    return EXIT_OK;
   }
-}
 
-/** Leading positional arguments, then `--options`. */
-function split(
-  args: readonly string[],
-  positionals: number,
-  known: readonly string[],
-): { positional: string[]; options: Record<string, string | undefined> } {
-  const positional: string[] = [];
-  let i = 0;
-  while (i < args.length && !(args[i] ?? '').startsWith('--')) positional.push(args[i++] ?? '');
-  if (positional.length > positionals)
-    throw new UsageError(`unexpected argument "${positional[positionals]}"`);
-  try {
-    return { positional, options: parseArguments(args.slice(i), known) };
-  } catch (error) {
-    throw new UsageError(errorMessage(error));
+  private async show(args: ParsedArguments): Promise<number> {
+    const usage = OUTBOX_COMMANDS.show.usage;
+    const id = this.id(args, 'outbox show needs a message id or request id', usage);
+    const payload = flag(args, 'payload');
+    const reason = stringOption(args, 'reason');
+    if (payload && reason === undefined) {
+      throw new UsageError(
+        '--payload needs --reason "why": a payload reveal is recorded in the action log',
+        usage,
+      );
+    }
+    if (!payload && reason !== undefined) {
+      throw new UsageError('--reason goes with --payload: showing metadata is not recorded', usage);
+    }
+    const found = await this.resolve(id);
+    if (found._tag === 'NotFound') return this.notFound(id);
+    let revealed: { payload: Readonly<Record<string, unknown>> | null } | undefined;
+    if (payload) {
+      const result = await this.useCases.reveal.execute({
+        messageId: found.detail.entry.messageId,
+        actor: this.actor(args),
+        reason: reason ?? '',
+      });
+      if (result._tag !== 'Revealed') return this.rejected(result);
+      revealed = { payload: result.payload };
+    }
+    if (found.note !== undefined) this.io.err(found.note);
+    if (flag(args, 'json')) {
+      this.io.out(jsonOf({ ...detailJson(found.detail), ...(revealed ?? {}) }));
+      return EXIT_OK;
+    }
+    const lines = formatDetail(found.detail, this.now());
+    if (revealed !== undefined) {
+      lines.push(
+        `payload:             ${revealed.payload === null ? '(redacted)' : JSON.stringify(revealed.payload, null, 2)}`,
+      );
+    }
+    this.io.out(lines.join('\n'));
+    return EXIT_OK;
   }
-}
 
-function requireReason(options: Record<string, string | undefined>): string {
-  const reason = options['reason'];
-  if (reason === undefined || reason === 'true' || reason.trim() === '') {
-    throw new UsageError('--reason "why" is required: it is recorded in operator_action');
+  private async replay(args: ParsedArguments): Promise<number> {
+    const usage = OUTBOX_COMMANDS.replay.usage;
+    const allParked = flag(args, 'all-parked');
+    const id = args.positionals[0];
+    if (allParked === (id !== undefined)) {
+      throw new UsageError('outbox replay needs either a message id (or request id) or --all-parked', usage);
+    }
+    const reason = this.reason(args, usage);
+    let messageId: string | undefined;
+    if (id !== undefined) {
+      const found = await this.resolve(id);
+      if (found._tag === 'NotFound') return this.notFound(id);
+      if (found.note !== undefined) this.io.err(found.note);
+      messageId = found.detail.entry.messageId;
+    }
+    const result = await this.useCases.replay.execute({
+      target: messageId === undefined ? 'all-parked' : { messageId },
+      reason,
+      actor: this.actor(args),
+      dryRun: flag(args, 'dry-run'),
+    });
+    if (result._tag !== 'Replayed') return this.rejected(result);
+    const verb = result.dryRun ? 'would replay' : 'replayed';
+    const ids = result.messageIds;
+    this.io.out(`${verb} ${ids.length} message(s)${ids.length > 0 ? `:\n  ${ids.join('\n  ')}` : ''}`);
+    return EXIT_OK;
   }
-  return reason;
-}
 
-function actorOf(options: Record<string, string | undefined>, defaultActor: string): string {
-  const actor = options['actor'];
-  return actor === undefined || actor === 'true' ? defaultActor : actor;
-}
+  private async park(args: ParsedArguments): Promise<number> {
+    const usage = OUTBOX_COMMANDS.park.usage;
+    const id = this.id(args, 'outbox park needs a message id or request id', usage);
+    const reason = this.reason(args, usage);
+    const found = await this.resolve(id);
+    if (found._tag === 'NotFound') return this.notFound(id);
+    if (found.note !== undefined) this.io.err(found.note);
+    const result = await this.useCases.park.execute({
+      messageId: found.detail.entry.messageId,
+      reason,
+      actor: this.actor(args),
+      dryRun: flag(args, 'dry-run'),
+    });
+    if (result._tag !== 'Parked') return this.rejected(result);
+    this.io.out(`${result.dryRun ? 'would park' : 'parked'} ${result.messageId}`);
+    return EXIT_OK;
+  }
 
-async function stats(args: readonly string[], useCases: OutboxUseCases, io: CliIo): Promise<number> {
-  const { options } = split(args, 0, ['json']);
-  const result = await useCases.stats.execute();
-  io.out(options['json'] !== undefined ? JSON.stringify(result, null, 2) : formatStatistics(result));
-  return EXIT_OK;
-}
+  private async actions(args: ParsedArguments): Promise<number> {
+    const usage = OUTBOX_COMMANDS.actions.usage;
+    const action = stringOption(args, 'action');
+    const kinds: readonly OperatorActionKind[] = ['replay', 'park', 'redact', 'reveal', 'subject-access'];
+    if (action !== undefined && !kinds.includes(action as OperatorActionKind)) {
+      throw new UsageError(`--action ${action}: choose ${kinds.join(', ')}`, usage);
+    }
+    let messageId: string | undefined;
+    const message = stringOption(args, 'message');
+    if (message !== undefined) {
+      const found = await this.resolve(message);
+      if (found._tag === 'NotFound') return this.notFound(message);
+      if (found.note !== undefined) this.io.err(found.note);
+      messageId = found.detail.entry.messageId;
+    }
+    const since = stringOption(args, 'since');
+    const search: ActionSearch = {
+      ...optional('messageId', messageId),
+      ...optional('actor', stringOption(args, 'actor')),
+      ...optional('action', action as OperatorActionKind | undefined),
+      ...optional('since', since === undefined ? undefined : timeOption('since', since, usage, this.now())),
+      ...optional('after', pageKey(stringOption(args, 'after'), usage)),
+      limit: pageLimit(stringOption(args, 'limit'), usage),
+    };
+    const page = await this.useCases.explorer.actions(search);
+    if (flag(args, 'json')) {
+      this.io.out(jsonOf(page));
+      return EXIT_OK;
+    }
+    this.io.out(formatActions(page.items));
+    if (page.next !== null) this.io.out(`\nmore: add --after ${page.next} for the next page`);
+    return EXIT_OK;
+  }
 
-async function show(args: readonly string[], useCases: OutboxUseCases, io: CliIo): Promise<number> {
-  const { positional, options } = split(args, 1, ['payload', 'json']);
-  const id = positional[0];
-  if (id === undefined) throw new UsageError('outbox show needs a requestId or messageId');
-  const result = await useCases.show.execute({ id, withPayload: options['payload'] !== undefined });
-  if (result._tag === 'NotFound') {
-    io.err(`no outbox row has message id or request id "${id}"`);
+  private async redact(args: ParsedArguments): Promise<number> {
+    const report = await this.useCases.redact.execute({
+      dryRun: flag(args, 'dry-run'),
+      requestedBy: {
+        actor: this.actor(args),
+        reason: stringOption(args, 'reason') ?? 'manual sweep (outbox redact)',
+      },
+    });
+    this.io.out(flag(args, 'json') ? jsonOf(report) : formatRedaction(report));
+    return EXIT_OK;
+  }
+
+  /**
+   * A message id names one message, a request id another (a request id may look like a uuid): the
+   * message id wins, and when the id is both, the operator is told which was used.
+   */
+  private async resolve(id: string): Promise<Resolution> {
+    const trimmed = id.trim();
+    const details = await this.useCases.explorer.detail(trimmed);
+    const byMessageId = details.find((d) => d.entry.messageId === trimmed.toLowerCase());
+    const byRequestId = details.find((d) => d.entry.requestId === trimmed);
+    const chosen = byMessageId ?? byRequestId;
+    if (chosen === undefined) return { _tag: 'NotFound' };
+    let note: string | undefined;
+    if (byMessageId !== undefined && byRequestId !== undefined && byRequestId !== byMessageId) {
+      note = `"${trimmed}" is the message id of ${byMessageId.entry.messageId} and the request id of ${byRequestId.entry.messageId}; using the message id (pass ${byRequestId.entry.messageId} for the other)`;
+    } else if (byMessageId === undefined) {
+      note = `request id ${trimmed} is message ${chosen.entry.messageId}`;
+    }
+    return { _tag: 'Found', detail: chosen, note };
+  }
+
+  private id(args: ParsedArguments, missing: string, usage: string): string {
+    const id = args.positionals[0];
+    if (id === undefined || id.trim() === '') throw new UsageError(missing, usage);
+    return id;
+  }
+
+  private reason(args: ParsedArguments, usage: string): string {
+    const reason = stringOption(args, 'reason');
+    if (reason === undefined) {
+      throw new UsageError('--reason "why" is required: it is recorded in the action log', usage);
+    }
+    return reason;
+  }
+
+  private actor(args: ParsedArguments): string {
+    return stringOption(args, 'actor') ?? this.defaultActor;
+  }
+
+  private notFound(id: string): number {
+    this.io.err(`no outbox message has message id or request id "${id}"`);
     return EXIT_REJECTED;
   }
-  if (options['json'] !== undefined) {
-    io.out(
-      JSON.stringify(
-        result.messages.map((m) => ({ ...m.entry, ...('payload' in m ? { payload: m.payload } : {}) })),
-        null,
-        2,
-      ),
-    );
-    return EXIT_OK;
-  }
-  io.out(
-    result.messages
-      .map((m) => {
-        const lines = formatEntry(m.entry);
-        if ('payload' in m)
-          lines.push(`payload: ${m.payload === null ? '(redacted)' : JSON.stringify(m.payload, null, 2)}`);
-        return lines.join('\n');
-      })
-      .join('\n\n'),
-  );
-  return EXIT_OK;
-}
 
-async function replay(
-  args: readonly string[],
-  useCases: OutboxUseCases,
-  io: CliIo,
-  defaultActor: string,
-): Promise<number> {
-  const { positional, options } = split(args, 1, ['reason', 'actor', 'dry-run', 'all-parked']);
-  const allParked = options['all-parked'] !== undefined;
-  const messageId = positional[0];
-  if (allParked === (messageId !== undefined)) {
-    throw new UsageError('outbox replay needs either a messageId or --all-parked');
-  }
-  const result = await useCases.replay.execute({
-    target: messageId === undefined ? 'all-parked' : { messageId },
-    reason: requireReason(options),
-    actor: actorOf(options, defaultActor),
-    dryRun: options['dry-run'] !== undefined,
-  });
-  if (result._tag !== 'Replayed') return rejected(result, io);
-  const verb = result.dryRun ? 'would replay' : 'replayed';
-  io.out(
-    `${verb} ${result.messageIds.length} message(s)${result.messageIds.length > 0 ? `:\n  ${result.messageIds.join('\n  ')}` : ''}`,
-  );
-  return EXIT_OK;
-}
-
-async function park(
-  args: readonly string[],
-  useCases: OutboxUseCases,
-  io: CliIo,
-  defaultActor: string,
-): Promise<number> {
-  const { positional, options } = split(args, 1, ['reason', 'actor', 'dry-run']);
-  const messageId = positional[0];
-  if (messageId === undefined) throw new UsageError('outbox park needs a messageId');
-  const result = await useCases.park.execute({
-    messageId,
-    reason: requireReason(options),
-    actor: actorOf(options, defaultActor),
-    dryRun: options['dry-run'] !== undefined,
-  });
-  if (result._tag !== 'Parked') return rejected(result, io);
-  io.out(`${result.dryRun ? 'would park' : 'parked'} ${result.messageId}`);
-  return EXIT_OK;
-}
-
-async function redact(
-  args: readonly string[],
-  useCases: OutboxUseCases,
-  io: CliIo,
-  defaultActor: string,
-): Promise<number> {
-  const { options } = split(args, 0, ['reason', 'actor', 'dry-run', 'json']);
-  const reason = options['reason'];
-  const report = await useCases.redact.execute({
-    dryRun: options['dry-run'] !== undefined,
-    requestedBy: {
-      actor: actorOf(options, defaultActor),
-      reason: reason === undefined || reason === 'true' ? 'manual sweep (outbox redact)' : reason,
-    },
-  });
-  if (options['json'] !== undefined) {
-    io.out(JSON.stringify(report, null, 2));
-    return EXIT_OK;
-  }
-  const verb = report.dryRun ? 'would redact' : 'redacted';
-  io.out(
-    [
-      `${verb} ${report.retention} payload(s) past retention`,
-      report.dryRun
-        ? `would redact at most ${report.gdpr} payload(s) named by delivered GDPR notifications (a row named twice, or also past retention, is counted each time)`
-        : `${verb} ${report.gdpr} payload(s) named by delivered GDPR notifications`,
-      `${report.erasuresWaiting} GDPR notification(s) wait for earlier messages to be delivered`,
-    ].join('\n'),
-  );
-  return EXIT_OK;
-}
-
-function rejected(rejection: OperatorCommandRejection, io: CliIo): number {
-  switch (rejection._tag) {
-    case 'MissingReason':
-      io.err('--reason "why" is required');
-      return EXIT_USAGE;
-    case 'MissingActor':
-      io.err('--actor is empty and no OS user is known');
-      return EXIT_USAGE;
-    case 'NotFound':
-      io.err(`no outbox row has message id ${rejection.messageId}`);
-      return EXIT_REJECTED;
-    case 'WrongStatus':
-      io.err(`message ${rejection.messageId} is ${rejection.status}; only ${rejection.allowed} rows qualify`);
-      return EXIT_REJECTED;
-    default: {
-      const unexpected: never = rejection;
-      throw new Error(`unhandled rejection ${JSON.stringify(unexpected)}`);
+  private rejected(rejection: OperatorCommandRejection): number {
+    switch (rejection._tag) {
+      case 'MissingReason':
+        this.io.err('--reason "why" is required');
+        return EXIT_USAGE;
+      case 'MissingActor':
+        this.io.err('--actor is empty and no OS user is known');
+        return EXIT_USAGE;
+      case 'NotFound':
+        return this.notFound(rejection.messageId);
+      case 'WrongStatus':
+        this.io.err(
+          `message ${rejection.messageId} is ${rejection.status}; only ${rejection.allowed} messages qualify`,
+        );
+        return EXIT_REJECTED;
+      default: {
+        const unexpected: never = rejection;
+        throw new Error(`unhandled rejection ${JSON.stringify(unexpected)}`);
+      }
     }
   }
 }
 
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null) return '-';
-  const s = Math.floor(seconds);
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const parts = [d > 0 ? `${d}d` : '', h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', `${s % 60}s`];
-  return parts.filter((p) => p !== '').join(' ');
+/** `{ [key]: value }` when value is given, `{}` otherwise (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-function formatStatistics(s: OutboxStatistics): string {
-  const rows: Array<[string, string]> = [
-    ['pending', String(s.countByStatus.pending)],
-    ['parked', String(s.countByStatus.parked)],
-    ['delivered', String(s.countByStatus.delivered)],
-    ['oldest pending age', formatDuration(s.oldestPendingAgeSeconds)],
-    ['oldest parked age', formatDuration(s.oldestParkedAgeSeconds)],
-    ['blocked entities', String(s.blockedEntities)],
-    ['gdpr erasures waiting', String(s.gdprErasuresWaiting)],
-  ];
-  return rows.map(([k, v]) => `${k.padEnd(24)}${v}`).join('\n');
-}
-
-function formatEntry(e: OutboxEntry): string[] {
-  const iso = (d: Date | null) => (d === null ? '-' : d.toISOString());
-  const rows: Array<[string, string]> = [
-    ['message id', e.messageId],
-    ['request id', e.requestId],
-    ['type', e.kind],
-    ['ekstern identifier', e.eksternIdentifier],
-    ['jobcenter', e.jobCenterKode],
-    ['aendringstype', e.aendringstype],
-    ['registreringsdato', iso(e.registreringsDato)],
-    ['client', e.clientId],
-    ['client certificate', e.clientCertSubject ?? '-'],
-    ['received', iso(e.receivedAt)],
-    ['status', e.status],
-    ['attempts', String(e.attempts)],
-    ['last error', e.lastError ?? '-'],
-    ['next attempt', iso(e.nextAttemptAt)],
-    ['delivered', iso(e.deliveredAt)],
-    ['exchange', e.exchange],
-    ['routing key', e.routingKey],
-    ['redacted', iso(e.redactedAt)],
-    ['seq', e.seq],
-  ];
-  return rows.map(([k, v]) => `${`${k}:`.padEnd(21)}${v}`);
+function detailJson(detail: EntryDetail): Record<string, unknown> {
+  return { ...detail.entry, hold: detail.hold, traceId: detail.traceId, redaction: detail.redaction };
 }

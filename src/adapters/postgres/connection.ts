@@ -46,11 +46,45 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    // No migration failed: the database could not be reached or used at all.
+    if (failed === undefined) throw explainDatabaseFailure(error);
+    throw new Error(`migration ${failed.migrationName} failed: ${errorMessage(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * A failure to reach or use the database, said so that it points at what to fix (DATABASE_URL's
+ * database name, login, host), with the server's own message; never the URL, which holds a password.
+ */
+export function explainDatabaseFailure(error: unknown): Error {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = errorMessage(error);
+  const explain = (text: string) => new Error(text, { cause: error });
+  switch (code) {
+    case '3D000':
+      return explain(
+        `${message}: DATABASE_URL names a database that does not exist on that server; fix the name or create the database`,
+      );
+    case '28P01':
+    case '28000':
+      return explain(
+        `the database refused the login (${message}); check the user and password in DATABASE_URL`,
+      );
+    case '42501':
+      return explain(
+        `the database login lacks a privilege (${message}); the gateway's own login must own its schema`,
+      );
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+      return explain(
+        `cannot reach the database (${code}: ${message}); is PostgreSQL running, and are DATABASE_URL's host and port right?`,
+      );
+    default:
+      return explain(`the database failed: ${message}`);
+  }
 }
 
 // SQLSTATE classes and codes that mean "the database is not there right now", not "your query is wrong".

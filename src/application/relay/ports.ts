@@ -101,6 +101,14 @@ export interface OutboxWakeUp {
   wait(timeoutMs: number, signal: AbortSignal): Promise<void>;
 }
 
+/** A message whose publish failed, as logs name it: which message, of which entity. */
+export interface FailedMessage {
+  readonly messageId: string;
+  readonly eksternIdentifier: string;
+  /** Failed attempts before this one. */
+  readonly attempts: number;
+}
+
 /**
  * What the relay reports, for logs and metrics. Implementations must be cheap and must not
  * throw; nothing passed here carries a payload.
@@ -108,7 +116,13 @@ export interface OutboxWakeUp {
 export interface RelayObserver {
   batchClaimed(size: number): void;
   delivered(count: number): void;
-  publishFailed(reason: PublishFailureReason, count: number, detail: string): void;
+  /** `messages` names the `count` messages that failed for `reason` (ids only, never a payload). */
+  publishFailed(
+    reason: PublishFailureReason,
+    count: number,
+    detail: string,
+    messages: readonly FailedMessage[],
+  ): void;
   /** Milliseconds from publishing a batch to its last outcome. */
   confirmLatency(ms: number): void;
   storeFailed(operation: 'claim' | 'settle' | 'release', error: unknown, retryInMs: number): void;

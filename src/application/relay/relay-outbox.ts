@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import {
   type ClaimedBatch,
   type DeliveryFailure,
+  type FailedMessage,
   isBrokerOutage,
   type MessagePublisher,
   type OutboxRelayStore,
@@ -209,7 +210,7 @@ export class RelayOutbox {
 
     const delivered: string[] = [];
     const failed: DeliveryFailure[] = [];
-    const failures = new Map<PublishFailureReason, { count: number; detail: string }>();
+    const failures = new Map<PublishFailureReason, { detail: string; messages: FailedMessage[] }>();
     let outage = false;
     for (const message of batch.messages) {
       // No outcome: a row behind its chain's failure, never published; it stays as it was.
@@ -229,8 +230,13 @@ export class RelayOutbox {
         nextAttemptAt: new Date(now.getTime() + this.delay(n)),
         countsAsAttempt: !brokerOutage,
       });
-      const seen = failures.get(outcome.reason);
-      failures.set(outcome.reason, { count: (seen?.count ?? 0) + 1, detail: seen?.detail ?? outcome.detail });
+      const seen = failures.get(outcome.reason) ?? { detail: outcome.detail, messages: [] };
+      seen.messages.push({
+        messageId: message.messageId,
+        eksternIdentifier: message.eksternIdentifier,
+        attempts: message.attempts,
+      });
+      failures.set(outcome.reason, seen);
     }
     if (outage) this.outageStreak++;
     else if (delivered.length > 0) this.outageStreak = 0;
@@ -244,7 +250,9 @@ export class RelayOutbox {
       return;
     }
     if (delivered.length > 0) this.observer.delivered(delivered.length);
-    for (const [reason, { count, detail }] of failures) this.observer.publishFailed(reason, count, detail);
+    for (const [reason, { detail, messages }] of failures) {
+      this.observer.publishFailed(reason, messages.length, detail, messages);
+    }
   }
 
   private async release(batch: ClaimedBatch): Promise<void> {

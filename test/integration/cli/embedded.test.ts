@@ -7,7 +7,8 @@ import { type GatewayProcess, runGateway, startGateway } from '../../support/gat
 import { ORDNINGS_PATH, post } from '../../support/intake';
 
 describe('wsb-gateway without DATABASE_URL: the embedded database', function () {
-  this.timeout(120_000);
+  // Starting PGlite from source took 2 min 47 s at a load average of 20 (2 December 2026).
+  this.timeout(600_000);
   let dataDir: string;
   let gateway: GatewayProcess | undefined;
 
@@ -23,7 +24,7 @@ describe('wsb-gateway without DATABASE_URL: the embedded database', function () 
   it('starts on PGlite in the data folder, accepts a notification, lets a second process reach it over its socket, keeps it across a restart', async () => {
     const env = { DATABASE_URL: undefined, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ADMIN_PORT: '0' };
     gateway = startGateway(['serve'], env);
-    const listening = await gateway.waitForLog((l) => l.msg === 'intake listening', 90_000);
+    const listening = await gateway.waitForLog((l) => l.msg === 'intake listening', 300_000);
     expect(JSON.stringify(gateway.logLines)).to.include('EMBEDDED DATABASE');
     const baseUrl = `http://127.0.0.1:${(listening.address as { port: number }).port}`;
     const token = runGateway(['token'], { DATA_DIR: dataDir }).stdout.trim();
@@ -38,7 +39,7 @@ describe('wsb-gateway without DATABASE_URL: the embedded database', function () 
 
     expect(await gateway.stop('SIGTERM')).to.equal(0);
     gateway = startGateway(['serve'], env);
-    const again = await gateway.waitForLog((l) => l.msg === 'intake listening', 90_000);
+    const again = await gateway.waitForLog((l) => l.msg === 'intake listening', 300_000);
     const baseUrl2 = `http://127.0.0.1:${(again.address as { port: number }).port}`;
     const repeat = await post(baseUrl2, ORDNINGS_PATH, {
       token,

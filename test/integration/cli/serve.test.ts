@@ -8,7 +8,9 @@ import { type GatewayProcess, runGateway, startGateway } from '../../support/gat
 import { ORDNINGS_PATH, post } from '../../support/intake';
 import { TEST_POSTGRES_URL } from '../../support/postgres';
 
-describe('wsb-gateway serve, as an operator runs it', () => {
+describe('wsb-gateway serve, as an operator runs it', function () {
+  // Each case starts the gateway from source (tsx) as its own process: tens of seconds on a loaded machine.
+  this.timeout(120_000);
   let databaseUrl: string;
   let databaseName: string;
   let dataDir: string;

@@ -3,8 +3,9 @@ import { ParkOutboxMessage } from '../../../src/application/operations/park-outb
 import { RedactPayloads } from '../../../src/application/operations/redact-payloads';
 import { ReplayOutboxMessages } from '../../../src/application/operations/replay-outbox-messages';
 import { ReportOutboxStatistics } from '../../../src/application/operations/report-outbox-statistics';
-import { ShowOutboxMessage } from '../../../src/application/operations/show-outbox-message';
+import { RevealPayload } from '../../../src/application/operations/reveal-payload';
 import { type OutboxUseCases, runOutboxCommand } from '../../../src/adapters/cli/outbox-cli';
+import { KyselyOutboxExplorer } from '../../../src/adapters/postgres/kysely-outbox-explorer';
 import { KyselyOperatorUnitOfWork } from '../../../src/adapters/postgres/kysely-operator-unit-of-work';
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../../../src/adapters/postgres/kysely-payload-redaction-store';
@@ -26,7 +27,8 @@ describe('outbox operator commands against PostgreSQL', () => {
     const uow = new KyselyOperatorUnitOfWork(database.db);
     useCases = {
       stats: new ReportOutboxStatistics(readModel),
-      show: new ShowOutboxMessage(readModel),
+      explorer: new KyselyOutboxExplorer(database.db),
+      reveal: new RevealPayload(readModel, uow),
       replay: new ReplayOutboxMessages(uow),
       park: new ParkOutboxMessage(uow),
       redact: new RedactPayloads(
@@ -95,7 +97,7 @@ describe('outbox operator commands against PostgreSQL', () => {
       .and.match(/oldest pending age\s+2h 0m|oldest pending age\s+2h/);
   });
 
-  it('show: metadata by message id or request id; the payload only with --payload', async () => {
+  it('show: metadata by message id or request id; the payload only with --payload and --reason, logged as a reveal', async () => {
     const id = await ordning(ENTITY_A);
     const { request_id: requestId } = await row(id);
     const byMessage = await cli('show', id);
@@ -103,11 +105,32 @@ describe('outbox operator commands against PostgreSQL', () => {
     expect(byMessage.out).to.include(requestId).and.include('pending');
     expect(byMessage.out).to.not.include(FICTITIOUS_CPR);
     const byRequest = await cli('show', requestId, '--json');
-    const [shown] = JSON.parse(byRequest.out) as Array<Record<string, unknown>>;
+    const shown = JSON.parse(byRequest.out) as Record<string, unknown>;
     expect(shown).to.include({ messageId: id, status: 'pending' });
     expect(shown).to.not.have.property('payload');
-    const withPayload = await cli('show', id, '--payload');
+    expect(shown.hold).to.deep.equal({ _tag: 'Due' });
+
+    const noReason = await cli('show', id, '--payload');
+    expect(noReason.code).to.equal(2);
+    expect(noReason.err).to.include('--payload needs --reason');
+    expect(noReason.out).to.not.include(FICTITIOUS_CPR);
+    expect(await actions()).to.have.length(0);
+
+    // Options before the id, the id between them: the order does not matter.
+    const withPayload = await cli(
+      'show',
+      '--payload',
+      '--reason',
+      'case 4711 asks',
+      requestId,
+      '--actor',
+      'carol',
+    );
+    expect(withPayload.code, withPayload.err).to.equal(0);
     expect(withPayload.out).to.include(FICTITIOUS_CPR);
+    expect(withPayload.err).to.include(`request id ${requestId} is message ${id}`);
+    const [reveal] = await actions();
+    expect(reveal).to.include({ action: 'reveal', message_id: id, actor: 'carol', reason: 'case 4711 asks' });
     expect((await cli('show', 'no-such-request')).code).to.equal(1);
   });
 
@@ -207,5 +230,154 @@ describe('outbox operator commands against PostgreSQL', () => {
       ['redact', true, 'os-user'],
       ['redact', false, 'bob'],
     ]);
+  });
+
+  /** The message ids of `outbox list`'s table rows (not those its "waits for" lines name). */
+  const listed = (out: string) =>
+    out
+      .split('\n')
+      .filter((l) => /^\d/.test(l))
+      .map((l) => l.split(/\s+/)[1]);
+  const setRequestId = (id: string, requestId: string) =>
+    database.db.updateTable('outbox').set({ request_id: requestId }).where('message_id', '=', id).execute();
+
+  it('finds what is stuck: list --blocked names the message that holds each entity back and why; show says what a message waits for', async () => {
+    const a1 = await ordning(ENTITY_A);
+    const a2 = await ordning(ENTITY_A);
+    const b1 = await ordning(ENTITY_B);
+    const due = await ordning('cccccccc-cccc-4ccc-8ccc-cccccccccccc');
+    expect((await cli('park', a1, '--reason', 'consumer rejects it', '--actor', 'alice')).code).to.equal(0);
+    // The row behind the parked one is due by its own clock: what holds it is its entity's order.
+    await updatePending(database.db, a2, { next_attempt_at: new Date(Date.now() - 60_000) });
+    await updatePending(database.db, b1, {
+      attempts: 3,
+      last_error: 'unroutable: NO_ROUTE',
+      next_attempt_at: new Date(Date.now() + 600_000),
+    });
+
+    expect((await cli('stats')).out).to.match(/blocked entities\s+2 .*outbox list --blocked/);
+
+    const blocked = await cli('list', '--blocked');
+    expect(blocked.code, blocked.err).to.equal(0);
+    expect(listed(blocked.out)).to.have.members([a1, a2, b1]);
+    expect(blocked.out).to.not.include(due);
+    const a2Line = blocked.out.split('\n').findIndex((l) => l.includes(a2));
+    expect(blocked.out.split('\n')[a2Line + 1])
+      .to.include(`blocked by ${a1}`)
+      .and.include('parked by alice');
+    expect(blocked.out)
+      .to.include('backoff after a failed publish')
+      .and.include('last error: unroutable: NO_ROUTE');
+
+    const behind = await cli('show', a2);
+    expect(behind.out).to.match(/waits for:\s+blocked by/);
+    expect(behind.out).to.include(a1).and.include('parked by alice').and.include('"consumer rejects it"');
+    const parked = await cli('show', a1);
+    expect(parked.out).to.match(/waits for:\s+parked by alice at \d{4}-/);
+
+    const json = JSON.parse((await cli('list', '--blocked', '--json')).out) as {
+      items: Array<{ messageId: string; hold: { _tag: string } }>;
+    };
+    expect(json.items.find((i) => i.messageId === a2)?.hold._tag).to.equal('BlockedBy');
+
+    const parkedOnly = await cli('list', '--parked');
+    expect(listed(parkedOnly.out)).to.deep.equal([a1]);
+    const entity = await cli('list', '--entity', ENTITY_A.toUpperCase(), '--status', 'pending');
+    expect(listed(entity.out)).to.deep.equal([a2]);
+  });
+
+  it('list pages by key: --limit, then --after the number the previous page printed', async () => {
+    const ids = [await ordning(ENTITY_A), await ordning(ENTITY_B), await ordning(ENTITY_A)];
+    const first = JSON.parse((await cli('list', '--limit', '2', '--json')).out) as {
+      items: Array<{ messageId: string }>;
+      next: string | null;
+    };
+    expect(first.items.map((i) => i.messageId)).to.deep.equal([ids[2], ids[1]]);
+    expect(first.next).to.be.a('string');
+    const text = await cli('list', '--limit', '2');
+    expect(text.out).to.include(`--after ${first.next}`);
+    const second = JSON.parse((await cli('list', '--after', first.next ?? '', '--json')).out) as {
+      items: Array<{ messageId: string }>;
+      next: string | null;
+    };
+    expect(second).to.deep.equal({ items: [{ ...second.items[0], messageId: ids[0] }], next: null });
+    expect((await cli('list', '--since', '1h')).out).to.include(ids[0]);
+    expect((await cli('list', '--since', '2099-01-01T00:00:00Z')).out).to.equal('no messages match');
+    expect((await cli('list', '--since', 'yesterday-ish')).code).to.equal(2);
+    expect((await cli('list', '--status', 'lost')).code).to.equal(2);
+  });
+
+  it('park, replay and show take a request id, the id VITAS gives, and say which message it is', async () => {
+    const id = await ordning(ENTITY_A);
+    await setRequestId(id, 'nc-016');
+    const parked = await cli('park', 'nc-016', '--reason', 'consumer rejects it');
+    expect(parked.code, parked.err).to.equal(0);
+    expect(parked.err).to.include(`request id nc-016 is message ${id}`);
+    expect(await row(id)).to.include({ status: 'parked' });
+    const replayed = await cli('replay', 'nc-016', '--reason', 'fixed');
+    expect(replayed.code, replayed.err).to.equal(0);
+    expect(await row(id)).to.include({ status: 'pending' });
+    expect((await actions()).map((a) => [a.action, a.message_id, a.request_id])).to.deep.equal([
+      ['park', id, 'nc-016'],
+      ['replay', id, 'nc-016'],
+    ]);
+  });
+
+  it('an id that is one message’s message id and another’s request id: the message id is used, and the output says so', async () => {
+    const first = await ordning(ENTITY_A);
+    const second = await ordning(ENTITY_B);
+    await setRequestId(second, first);
+    const shown = await cli('show', first);
+    expect(shown.code).to.equal(0);
+    expect(shown.out).to.match(new RegExp(`message id:\\s+${first}`));
+    expect(shown.err).to.include(`the message id of ${first} and the request id of ${second}`);
+    expect(shown.err).to.include('using the message id');
+    const parked = await cli('park', first, '--reason', 'x');
+    expect(parked.out).to.equal(`parked ${first}`);
+    expect(parked.err).to.include('using the message id');
+  });
+
+  it('options and the id in any order', async () => {
+    const id = await ordning(ENTITY_A);
+    const dryPark = await cli('park', '--dry-run', id, '--reason', 'look first');
+    expect(dryPark).to.include({ code: 0, out: `would park ${id}` });
+    expect(await row(id)).to.include({ status: 'pending' });
+    expect(await cli('park', '--reason', 'consumer rejects it', id)).to.include({
+      code: 0,
+      out: `parked ${id}`,
+    });
+    const dryReplay = await cli('replay', '--dry-run', id, '--reason', 'look first');
+    expect(dryReplay.code, dryReplay.err).to.equal(0);
+    expect(dryReplay.out).to.include('would replay 1');
+    expect(await cli('replay', '--reason=fixed', id)).to.include({ code: 0 });
+    expect(await row(id)).to.include({ status: 'pending' });
+  });
+
+  it('actions reads the action log, newest first, by message (or request id), actor, kind and time', async () => {
+    const id = await ordning(ENTITY_A);
+    const other = await ordning(ENTITY_B);
+    await setRequestId(id, 'nc-020');
+    await cli('park', id, '--reason', 'consumer rejects it', '--actor', 'alice');
+    await cli('replay', id, '--reason', 'fixed', '--actor', 'bob');
+    await cli('park', other, '--reason', 'also broken', '--actor', 'alice');
+
+    const all = await cli('actions');
+    expect(all.code).to.equal(0);
+    const order = ['also broken', 'fixed', 'consumer rejects it'].map((r) => all.out.indexOf(r));
+    expect(order).to.deep.equal([...order].sort((a, b) => a - b));
+    expect(all.out).to.include('park by alice').and.include('replay by bob');
+
+    const byMessage = await cli('actions', '--message', 'nc-020');
+    expect(byMessage.out).to.include('fixed').and.include('consumer rejects it');
+    expect(byMessage.out).to.not.include('also broken');
+    const byActor = JSON.parse((await cli('actions', '--actor', 'alice', '--json')).out) as {
+      items: Array<{ reason: string }>;
+    };
+    expect(byActor.items.map((a) => a.reason)).to.deep.equal(['also broken', 'consumer rejects it']);
+    const replays = (await cli('actions', '--action', 'replay')).out;
+    expect(replays).to.include('fixed');
+    expect(replays).to.not.include('also broken');
+    expect((await cli('actions', '--since', '2099-01-01')).out).to.equal('no actions match');
+    expect((await cli('actions', '--since', '5m')).out).to.include('also broken');
   });
 });

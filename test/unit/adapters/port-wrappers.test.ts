@@ -86,7 +86,7 @@ const publisherCase: WrapperCase<MessagePublisher> = {
 
 const observerCase: WrapperCase<RelayObserver> = {
   name: 'observeAll',
-  arity: { batchClaimed: 1, delivered: 1, publishFailed: 3, confirmLatency: 1, storeFailed: 3 },
+  arity: { batchClaimed: 1, delivered: 1, publishFailed: 4, confirmLatency: 1, storeFailed: 3 },
   inners: 2,
   wrap: (observers) => observeAll(...observers),
 };

@@ -226,6 +226,36 @@ describe('RelayOutbox', () => {
     await running;
   });
 
+  it('names each failed message and its entity to the observer, never its body', async () => {
+    const store = new InMemoryRelayStore();
+    const a1 = store.add(message('a', 1));
+    store.add(message('b', 2));
+    const publisher = new InMemoryMessagePublisher();
+    publisher.decide = (m) =>
+      m.seq === a1.seq ? { ok: false, reason: 'unroutable', detail: 'NO_ROUTE' } : { ok: true };
+    const reports: unknown[][] = [];
+    const stop = new AbortController();
+    const running = new RelayOutbox(
+      store,
+      publisher,
+      new InMemoryWakeUp(),
+      { now: () => new Date() },
+      { ...silentRelayObserver, publishFailed: (...args) => reports.push(args) },
+      SETTINGS,
+      random,
+    ).execute(stop.signal);
+    await until(() => reports.length >= 2);
+    stop.abort();
+    await running;
+    expect(reports[0]).to.deep.equal([
+      'unroutable',
+      1,
+      'NO_ROUTE',
+      [{ messageId: a1.messageId, eksternIdentifier: 'a', attempts: 0 }],
+    ]);
+    expect(reports[1]?.[3]).to.deep.equal([{ messageId: a1.messageId, eksternIdentifier: 'a', attempts: 1 }]);
+  });
+
   it('a broker outage never uses up attempts and never parks', async () => {
     const store = new InMemoryRelayStore();
     const m = store.add(message('a', 1));
