@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
 import { KyselyOperatorUnitOfWork } from '../adapters/postgres/kysely-operator-unit-of-work';
+import { InterimOutboxExplorer } from '../adapters/postgres/interim-outbox-explorer';
 import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../adapters/postgres/kysely-payload-redaction-store';
 import type { Clock } from '../application/intake/ports';
@@ -64,6 +65,12 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
     if (!parts.operatorCommands) return;
     bind(TOKENS.OutboxReadModel)
       .toResolvedValue((db: Kysely<Database>) => new KyselyOutboxReadModel(db), [TOKENS.OperationsDatabase])
+      .inSingletonScope();
+    bind(TOKENS.OutboxExplorer)
+      .toResolvedValue(
+        (outbox: OutboxReadModel) => new InterimOutboxExplorer(outbox),
+        [TOKENS.OutboxReadModel],
+      )
       .inSingletonScope();
     bind(TOKENS.ReportOutboxStatistics)
       .toResolvedValue(

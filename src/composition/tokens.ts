@@ -7,6 +7,7 @@ import type { Authenticator } from '../application/intake/authentication';
 import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type {
   OperatorUnitOfWork,
+  OutboxExplorer,
   OutboxReadModel,
   PayloadRedactionStore,
   ReadinessCheck,
@@ -97,6 +98,10 @@ export const TOKENS = {
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
+  OutboxExplorer: token<OutboxExplorer>('OutboxExplorer'),
+
+  // Console
+  ConsoleService: token<Service>('ConsoleService'),
 
   // Observability
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),
