@@ -19,6 +19,8 @@ type ServicePart = 'intake' | 'relay' | 'console' | 'admin';
 interface ProcessShape {
   /** The process's own pool as pg_stat_activity names it (`wsb-gateway <purpose>`). */
   readonly ownPool: string;
+  /** Its connections (2 unless said): the console's pages ask a few questions at once. */
+  readonly ownPoolSize?: number;
   readonly services: readonly ServicePart[];
   /** Replay, park, reveal and the explorer (the operator's commands, the console). */
   readonly operatorCommands: boolean;
@@ -29,7 +31,7 @@ const PROCESSES: Readonly<Record<ProcessKind, ProcessShape>> = {
   serve: { ownPool: 'admin', services: ['intake', 'admin'], operatorCommands: false },
   relay: { ownPool: 'admin', services: ['relay', 'admin'], operatorCommands: false },
   start: { ownPool: 'admin', services: ['relay', 'intake', 'console', 'admin'], operatorCommands: true },
-  console: { ownPool: 'console', services: ['console'], operatorCommands: true },
+  console: { ownPool: 'console', ownPoolSize: 4, services: ['console'], operatorCommands: true },
   outbox: { ownPool: 'outbox', services: [], operatorCommands: true },
   migrate: { ownPool: 'migrate', services: [], operatorCommands: false },
 };
@@ -67,7 +69,7 @@ export function createContainer(kind: ProcessKind, config: Configuration, logger
   const container = new Container();
   container.bind(TOKENS.Configuration).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
-  container.load(databaseModule(shape.ownPool));
+  container.load(databaseModule(shape.ownPool, shape.ownPoolSize));
   if (kind !== 'migrate') container.load(clockModule);
   if (has('intake')) container.load(intakeModule(loggerOf('serve')));
   if (has('relay')) container.load(relayModule(loggerOf('relay')));

@@ -91,6 +91,8 @@ export const TOKENS = {
 
   // Operations
   OutboxReadModel: token<OutboxReadModel>('OutboxReadModel'),
+  /** The operators' and auditors' questions (command line and console): bindOutboxExplorer. */
+  OutboxExplorer: token<OutboxExplorer>('OutboxExplorer'),
   OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
   PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
   ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
@@ -98,7 +100,6 @@ export const TOKENS = {
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
-  OutboxExplorer: token<OutboxExplorer>('OutboxExplorer'),
 
   // Console
   ConsoleService: token<Service>('ConsoleService'),

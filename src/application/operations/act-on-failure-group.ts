@@ -57,12 +57,8 @@ export class ActOnFailureGroup {
         actor: command.actor,
         reason: command.reason,
         dryRun: false,
-        details: {
-          scope: 'failure-group',
-          fingerprint: command.fingerprint,
-          count: messageIds.length,
-          messageIds,
-        },
+        details: { scope: 'failure-group', fingerprint: command.fingerprint, count: messageIds.length },
+        messageIds,
       });
       return { _tag: 'Done', action: command.action, messageIds };
     });

@@ -45,7 +45,8 @@ export class SearchSubjectAccess {
         actor: command.actor,
         reason: command.reason,
         dryRun: false,
-        details: { count: messageIds.length, messageIds },
+        details: { count: messageIds.length },
+        messageIds,
       }),
     );
     return { _tag: 'Found', entries };
