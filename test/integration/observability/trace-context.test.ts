@@ -125,11 +125,17 @@ for (const tracingOn of [false, true]) {
       }
       for (const m of [first, second, third]) expectValidAgainstAsyncApi(m);
 
-      // The row keeps it, shown at the end of outbox_audit so auditors' column positions hold.
+      // The row keeps it, shown after the columns outbox_audit had before (so auditors' column positions
+      // hold), followed only by the redaction record that migration 0007 added after it.
       const audit = await sql<Record<string, unknown>>`
         select * from outbox_audit where request_id = ${`trace-1-${tracingOn}`}`.execute(database.db);
       const row = audit.rows[0]!;
-      expect(Object.keys(row).slice(-2)).to.deep.equal(['traceparent', 'tracestate']);
+      expect(Object.keys(row).slice(-4)).to.deep.equal([
+        'traceparent',
+        'tracestate',
+        'redaction_reason',
+        'redacted_by',
+      ]);
       expect(traceIdOf(row.traceparent as string)).to.equal(VITAS_TRACE);
     });
 
