@@ -42,13 +42,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   let config: Configuration;
   try {
-    config = loadConfiguration(process.env, { servesHttp: command === 'serve' || command === 'start' });
+    config = loadConfiguration(process.env, {
+      servesHttp: command === 'serve' || command === 'start',
+      servesConsole: command === 'console' || command === 'start',
+    });
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EX_CONFIG;
   }
-  const service = command === 'serve' || command === 'relay' || command === 'start';
+  const service = command === 'serve' || command === 'relay' || command === 'start' || command === 'console';
   const logger = createLogger(config.logLevel, command, service ? 1 : 2, config.logFormat);
   switch (command) {
     case 'token':
@@ -58,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
     case 'relay':
     case 'start':
+    case 'console':
       return runServices(command, config, logger);
     case 'outbox':
       return outbox(config, logger, rest);

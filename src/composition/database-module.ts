@@ -12,14 +12,17 @@ import { type DatabaseServer, TOKENS } from './tokens';
  * started by this process, or, when another gateway process already runs it, reached over its socket.
  * `ownPurpose` names the process's own small pool in pg_stat_activity (`wsb-gateway <purpose>`).
  */
-export function databaseModule(ownPurpose: string): ContainerModule {
+export function databaseModule(ownPurpose: string, ownPoolSize = 2): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.DatabaseServer)
       .toResolvedValue(openDatabaseServer, [TOKENS.Configuration, TOKENS.Logger])
       .inSingletonScope()
       .onDeactivation((server) => server.stop());
     bind(TOKENS.OwnDatabase)
-      .toResolvedValue((server: DatabaseServer) => pool(server, ownPurpose, 2), [TOKENS.DatabaseServer])
+      .toResolvedValue(
+        (server: DatabaseServer) => pool(server, ownPurpose, ownPoolSize),
+        [TOKENS.DatabaseServer],
+      )
       .inSingletonScope()
       .onDeactivation((db) => db.destroy());
   });

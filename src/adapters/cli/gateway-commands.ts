@@ -5,7 +5,7 @@ export const GATEWAY_USAGE = `usage: wsb-gateway <command> [options]      (wsb-g
 commands:
   serve      HTTP intake (the two Webservicebesked endpoints) into the outbox
   relay      worker: publishes the outbox to RabbitMQ (any number may run at once)
-  start      serve and relay in one process
+  start      serve, relay and console in one process
   console    the web console for operators and auditors
   migrate    apply database migrations and exit
   outbox     operator commands: stats, list, show, replay, park, actions, redact
@@ -25,7 +25,7 @@ environment variables (docs/configuration.md); health and metrics on ADMIN_PORT 
 export const GATEWAY_COMMANDS = {
   serve: service('serve\n\nHTTP intake on PORT (default 8080): the two Webservicebesked endpoints.'),
   relay: service('relay\n\nThe relay worker: publishes the outbox to RabbitMQ with publisher confirms.'),
-  start: service('start\n\nserve and relay in one process (what `npm start` runs).'),
+  start: service('start\n\nserve, relay and console in one process (what `npm start` runs).'),
   console: {
     usage: `usage: wsb-gateway console
 
