@@ -53,22 +53,19 @@ export class PageWatch {
     });
     page.on('pageerror', (error) => watch.pageErrors.push(error.message));
     // Runs before any script of every document the page loads; CSP does not apply to it.
-    await page.addInitScript(() => {
-      const w = window as unknown as { __cspViolations: string[] };
-      w.__cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        w.__cspViolations.push(`${event.violatedDirective}: ${event.blockedURI} ${event.sample}`);
-      });
+    await page.addInitScript({
+      content: `window.__cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) =>
+          window.__cspViolations.push(e.violatedDirective + ': ' + e.blockedURI + ' ' + e.sample));`,
     });
     return watch;
   }
 
   /** What ran on the current document that should not have: the flag and the CSP violations. */
   async inPage(): Promise<{ xss: unknown; cspViolations: string[] }> {
-    return this.page.evaluate(() => {
-      const w = window as unknown as { __xss?: unknown; __cspViolations?: string[] };
-      return { xss: w.__xss ?? null, cspViolations: w.__cspViolations ?? [] };
-    });
+    return this.page.evaluate(
+      '({ xss: window.__xss ?? null, cspViolations: window.__cspViolations ?? [] })',
+    ) as Promise<{ xss: unknown; cspViolations: string[] }>;
   }
 }
 
@@ -88,32 +85,14 @@ export interface AxeViolation {
  */
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            context: Document,
-            options: unknown,
-          ): Promise<{
-            violations: Array<{
-              id: string;
-              impact: string | null;
-              help: string;
-              nodes: Array<{ target: unknown[] }>;
-            }>;
-          }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({
+  const violations = (await page.evaluate(`axe
+    .run(document, { resultTypes: ['violations'] })
+    .then((result) => result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => JSON.stringify(n.target)),
-    }));
-  });
+    })))`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
