@@ -14,6 +14,7 @@ const frameworks = [
   '@inversifyjs/*',
   'reflect-metadata',
   'jose',
+  'openid-client',
   'pino',
   'prom-client',
   '@electric-sql/*',
@@ -31,6 +32,14 @@ export default tseslint.config(
       globals: { require: 'readonly', module: 'writable', process: 'readonly' },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The console's one script runs in the browser, as a classic script.
+    files: ['src/adapters/console/assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', setInterval: 'readonly' },
+    },
   },
   {
     rules: {

@@ -14,7 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { startConsole } from '../test/support/console';
+import { createServer } from 'node:net';
+import { startGateway } from '../test/support/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -41,6 +42,61 @@ export interface ConsoleSamples {
   readonly requestId: string;
   readonly eksternIdentifier: string;
   readonly undeliveredMessageId: string;
+}
+
+interface ConsoleProcess {
+  readonly baseUrl: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * `wsb-gateway console` as its own process, as an operator runs it, on a free port, against the
+ * given database; resolves once `/login` answers. Development-mode sign-in unless `env` configures
+ * OIDC.
+ */
+async function startConsoleProcess(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+): Promise<ConsoleProcess> {
+  const port = await freePort();
+  const gateway = startGateway(['console'], {
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    CONSOLE_PORT: String(port),
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...env,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gateway.child.exitCode !== null) {
+      throw new Error(
+        `the console exited with ${gateway.child.exitCode}: ${JSON.stringify(gateway.logLines)}`,
+      );
+    }
+    const answered = await fetch(`${baseUrl}/login`, { redirect: 'manual' }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (answered === 200) break;
+    if (Date.now() > deadline) {
+      await gateway.stop();
+      throw new Error(`the console did not answer on ${baseUrl}/login within 60 s`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { baseUrl, pid: gateway.child.pid ?? 0, stop: () => gateway.stop().then(() => undefined) };
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -74,7 +130,7 @@ export async function timeConsolePages(
   samples: ConsoleSamples,
   repeat = REPEAT,
 ): Promise<ConsoleFigures> {
-  const server = await startConsole(database.url, { LOG_LEVEL: 'warn' });
+  const server = await startConsoleProcess(database.url, { LOG_LEVEL: 'warn' });
   try {
     const cookie = await signIn(server.baseUrl);
     const week = new Date(Date.now() - 7 * 86_400_000).toISOString();
@@ -119,8 +175,7 @@ export async function timeConsolePages(
       times.sort((a, b) => a - b);
       pages.push({ path, status, bytes, medianMs: percentile(times, 0.5), p95Ms: percentile(times, 0.95) });
     }
-    const pid = server.process.child.pid;
-    return { pages, ...(pid === undefined ? { rssMb: 0, peakRssMb: 0 } : memoryOf(pid)) };
+    return { pages, ...memoryOf(server.pid) };
   } finally {
     await server.stop();
   }

@@ -94,7 +94,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   );
 }
 
-async function createAuditView(db: Kysely<unknown>): Promise<void> {
+/** The view as 0005 made it, with its grant: 0007's down migration restores it. */
+export async function createAuditView(db: Kysely<unknown>): Promise<void> {
   await sql`
     create view outbox_audit as
     select o.message_id, o.request_id, o.message_type, o.ekstern_identifier, o.jobcenter_kode,
@@ -116,7 +117,7 @@ async function createAuditView(db: Kysely<unknown>): Promise<void> {
 }
 
 /** The auditors' role is cluster-global (0003 creates it); grant only where it exists. */
-async function grantAuditView(db: Kysely<unknown>): Promise<void> {
+export async function grantAuditView(db: Kysely<unknown>): Promise<void> {
   await sql`
     do $$ begin
       if exists (select 1 from pg_roles where rolname = 'wsb_auditor') then

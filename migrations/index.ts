@@ -4,6 +4,7 @@ import * as operations from './0003-operations';
 import * as traceContext from './0004-trace-context';
 import * as deliveryRecord from './0005-delivery-record';
 import * as actionLogReads from './0006-action-log-reads';
+import * as redactionRecord from './0007-redaction-record';
 
 /**
  * Every migration, in order. Listed here rather than read from the folder so that the built
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-trace-context': traceContext,
   '0005-delivery-record': deliveryRecord,
   '0006-action-log-reads': actionLogReads,
+  '0007-redaction-record': redactionRecord,
 };
 
 export const migrationProvider: MigrationProvider = {

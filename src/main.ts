@@ -11,7 +11,8 @@ const USAGE = `usage: wsb-gateway <command>
 commands:
   serve      HTTP intake (the two Webservicebesked endpoints) into the outbox
   relay      worker: publishes the outbox to RabbitMQ (any number may run at once)
-  start      serve and relay in one process
+  start      serve, relay and console in one process
+  console    web console for operators and auditors (CONSOLE_PORT, default 8081)
   migrate    apply database migrations and exit
   outbox     operator commands: stats, show, replay, park, redact (wsb-gateway outbox --help)
   token      print a development-mode bearer token (development mode only)
@@ -30,13 +31,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   let config: Configuration;
   try {
-    config = loadConfiguration(process.env, { servesHttp: command === 'serve' || command === 'start' });
+    config = loadConfiguration(process.env, {
+      servesHttp: command === 'serve' || command === 'start',
+      servesConsole: command === 'console' || command === 'start',
+    });
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     process.stderr.write(`${error.message}\n`);
     return EX_CONFIG;
   }
-  const service = command === 'serve' || command === 'relay' || command === 'start';
+  const service = command === 'serve' || command === 'relay' || command === 'start' || command === 'console';
   const logger = createLogger(config.logLevel, command, service ? 1 : 2, config.logFormat);
   switch (command) {
     case 'token':
@@ -46,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
     case 'relay':
     case 'start':
+    case 'console':
       return runServices(command, config, logger);
     case 'outbox':
       return outbox(config, logger, rest);

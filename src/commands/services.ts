@@ -5,11 +5,12 @@ import { closeContainer, createContainer, entryPoints } from '../composition/con
 import { TOKENS } from '../composition/tokens';
 
 /**
- * `serve`, `relay` and `start`: runs intake, relay or both until SIGTERM/SIGINT, with one admin port
- * (health of every part, one metrics registry) per process.
+ * `serve`, `relay`, `console` and `start`: runs intake, relay, console or all three until
+ * SIGTERM/SIGINT, with one admin port (health of every part, one metrics registry) per intake or
+ * relay process.
  */
 export async function runServices(
-  kind: 'serve' | 'relay' | 'start',
+  kind: 'serve' | 'relay' | 'start' | 'console',
   config: Configuration,
   logger: Logger,
 ): Promise<number> {

@@ -39,6 +39,28 @@ export interface Configuration {
   /** HTTPS on the public port; undefined = plain HTTP (TLS terminated in front of the gateway). */
   readonly tls: TlsConfiguration | undefined;
   readonly relay: RelayConfiguration;
+  readonly console: ConsoleConfiguration;
+}
+
+/** The console (`wsb-gateway console`, and `start`); docs/console.md explains each. */
+export interface ConsoleConfiguration {
+  readonly port: number;
+  /** OpenID Connect sign-in; undefined = development mode (refused when NODE_ENV=production). */
+  readonly oidc: ConsoleOidcConfiguration | undefined;
+  /** The console's address as browsers reach it; `https:` makes its cookies Secure. */
+  readonly publicUrl: string | undefined;
+  /** Signs the session cookie; a random one per process when unset (development mode only). */
+  readonly sessionSecret: string | undefined;
+  readonly sessionIdleSeconds: number;
+  readonly sessionMaxSeconds: number;
+}
+
+export interface ConsoleOidcConfiguration {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly publicUrl: string;
+  readonly roleClaim: string;
 }
 
 /** The relay worker's knobs; docs/relay.md explains each. */
@@ -98,7 +120,7 @@ const ASYMMETRIC = new Set(DEFAULT_ALGORITHMS);
  */
 export function loadConfiguration(
   env: Env = process.env,
-  options: { servesHttp: boolean } = { servesHttp: true },
+  options: { servesHttp: boolean; servesConsole?: boolean } = { servesHttp: true },
 ): Configuration {
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
@@ -143,6 +165,7 @@ export function loadConfiguration(
       reconnectMaxMs: read.integer('AMQP_RECONNECT_MAX_MS', 30_000, 1, 3_600_000),
       outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
     },
+    console: readConsole(read, env, options.servesConsole === true ? problems : []),
   };
   if (config.dbPoolSize <= config.intakeConcurrentBatches) {
     problems.push(
@@ -194,6 +217,48 @@ function readAuth(read: EnvReader, env: Env, problems: string[]): AuthConfigurat
     audience: audience ?? '',
     algorithms,
     clockToleranceSeconds: read.integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 600),
+  };
+}
+
+function readConsole(read: EnvReader, env: Env, problems: string[]): ConsoleConfiguration {
+  const given = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const issuer = read.optionalUrl('CONSOLE_OIDC_ISSUER', ['https:', 'http:']);
+  const publicUrl = read.optionalUrl('CONSOLE_PUBLIC_URL', ['https:', 'http:']);
+  const sessionSecret = given('CONSOLE_SESSION_SECRET');
+  const clientId = given('CONSOLE_OIDC_CLIENT_ID');
+  const clientSecret = given('CONSOLE_OIDC_CLIENT_SECRET');
+  let oidc: ConsoleOidcConfiguration | undefined;
+  if (issuer === undefined) {
+    if (env.NODE_ENV === 'production') {
+      problems.push(
+        'the console has no sign-in configured (CONSOLE_OIDC_ISSUER, CONSOLE_OIDC_CLIENT_ID, CONSOLE_OIDC_CLIENT_SECRET, CONSOLE_PUBLIC_URL, CONSOLE_SESSION_SECRET) and NODE_ENV=production: development sign-in is refused in production',
+      );
+    }
+  } else {
+    if (clientId === undefined) problems.push('CONSOLE_OIDC_CLIENT_ID is required with CONSOLE_OIDC_ISSUER');
+    if (clientSecret === undefined)
+      problems.push('CONSOLE_OIDC_CLIENT_SECRET is required with CONSOLE_OIDC_ISSUER');
+    if (publicUrl === undefined) problems.push('CONSOLE_PUBLIC_URL is required with CONSOLE_OIDC_ISSUER');
+    if (sessionSecret === undefined)
+      problems.push('CONSOLE_SESSION_SECRET is required with CONSOLE_OIDC_ISSUER');
+    oidc = {
+      issuer,
+      clientId: clientId ?? '',
+      clientSecret: clientSecret ?? '',
+      publicUrl: publicUrl ?? '',
+      roleClaim: read.string('CONSOLE_ROLE_CLAIM', 'roles'),
+    };
+  }
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    problems.push('CONSOLE_SESSION_SECRET must be at least 32 characters');
+  }
+  return {
+    port: read.integer('CONSOLE_PORT', 8081, 0, 65535),
+    oidc,
+    publicUrl,
+    sessionSecret,
+    sessionIdleSeconds: read.integer('CONSOLE_SESSION_IDLE_SECONDS', 1800, 10, 86_400),
+    sessionMaxSeconds: read.integer('CONSOLE_SESSION_MAX_SECONDS', 28_800, 60, 604_800),
   };
 }
 

@@ -12,14 +12,17 @@ import { type DatabaseServer, TOKENS } from './tokens';
  * started by this process, or, when another gateway process already runs it, reached over its socket.
  * `ownPurpose` names the process's own small pool in pg_stat_activity (`wsb-gateway <purpose>`).
  */
-export function databaseModule(ownPurpose: string): ContainerModule {
+export function databaseModule(ownPurpose: string, ownPoolSize = 2): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.DatabaseServer)
       .toResolvedValue(openDatabaseServer, [TOKENS.Configuration, TOKENS.Logger])
       .inSingletonScope()
       .onDeactivation((server) => server.stop());
     bind(TOKENS.OwnDatabase)
-      .toResolvedValue((server: DatabaseServer) => pool(server, ownPurpose, 2), [TOKENS.DatabaseServer])
+      .toResolvedValue(
+        (server: DatabaseServer) => pool(server, ownPurpose, ownPoolSize),
+        [TOKENS.DatabaseServer],
+      )
       .inSingletonScope()
       .onDeactivation((db) => db.destroy());
   });
@@ -39,7 +42,7 @@ function pool(server: DatabaseServer, purpose: string, poolSize: number): Kysely
       connectionString: server.connectionString,
       poolSize,
       connectionTimeoutMs: server.connectionTimeoutMs,
-      applicationName: `wsb-gateway ${purpose}`,
+      applicationName: applicationName(purpose),
     }),
   );
 }
@@ -70,4 +73,12 @@ async function openDatabaseServer(config: Configuration, logger: Logger): Promis
     'EMBEDDED DATABASE: no DATABASE_URL, using PGlite in the data folder. Fine for trying the gateway out; set DATABASE_URL for real use.',
   );
   return { connectionString: embedded.connectionString, connectionTimeoutMs, stop: () => embedded.stop() };
+}
+
+/**
+ * How the process's pools name themselves in pg_stat_activity: `wsb-gateway <purpose> pid <pid>`,
+ * so that the console can tell two relays on one host apart (OutboxExplorer.connectedProcesses).
+ */
+export function applicationName(purpose: string): string {
+  return `wsb-gateway ${purpose} pid ${process.pid}`;
 }

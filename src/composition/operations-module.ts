@@ -1,8 +1,9 @@
-import { ContainerModule } from 'inversify';
+import { type Bind, ContainerModule, type ServiceIdentifier } from 'inversify';
 import type { Kysely } from 'kysely';
 import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
 import { KyselyOperatorUnitOfWork } from '../adapters/postgres/kysely-operator-unit-of-work';
+import { KyselyOutboxExplorer } from '../adapters/postgres/kysely-outbox-explorer';
 import { KyselyOutboxReadModel } from '../adapters/postgres/kysely-outbox-read-model';
 import { KyselyPayloadRedactionStore } from '../adapters/postgres/kysely-payload-redaction-store';
 import type { Clock } from '../application/intake/ports';
@@ -65,6 +66,7 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
     bind(TOKENS.OutboxReadModel)
       .toResolvedValue((db: Kysely<Database>) => new KyselyOutboxReadModel(db), [TOKENS.OperationsDatabase])
       .inSingletonScope();
+    bindOutboxExplorer(bind, TOKENS.OperationsDatabase);
     bind(TOKENS.ReportOutboxStatistics)
       .toResolvedValue(
         (outbox: OutboxReadModel) => new ReportOutboxStatistics(outbox),
@@ -84,4 +86,14 @@ export function operationsModule(parts: { readonly operatorCommands: boolean }):
       .toResolvedValue((uow: OperatorUnitOfWork) => new ParkOutboxMessage(uow), [TOKENS.OperatorUnitOfWork])
       .inSingletonScope();
   });
+}
+
+/**
+ * The OutboxExplorer over the pool `database` names: `outbox` binds it here, the console for its
+ * own process with its own pool.
+ */
+export function bindOutboxExplorer(bind: Bind, database: ServiceIdentifier<Kysely<Database>>): void {
+  bind(TOKENS.OutboxExplorer)
+    .toResolvedValue((db: Kysely<Database>) => new KyselyOutboxExplorer(db), [database])
+    .inSingletonScope();
 }

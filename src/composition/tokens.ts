@@ -7,6 +7,7 @@ import type { Authenticator } from '../application/intake/authentication';
 import type { Clock, IdGenerator, UnitOfWork } from '../application/intake/ports';
 import type {
   OperatorUnitOfWork,
+  OutboxExplorer,
   OutboxReadModel,
   PayloadRedactionStore,
   ReadinessCheck,
@@ -90,6 +91,8 @@ export const TOKENS = {
 
   // Operations
   OutboxReadModel: token<OutboxReadModel>('OutboxReadModel'),
+  /** The operators' and auditors' questions (command line and console): bindOutboxExplorer. */
+  OutboxExplorer: token<OutboxExplorer>('OutboxExplorer'),
   OperatorUnitOfWork: token<OperatorUnitOfWork>('OperatorUnitOfWork'),
   PayloadRedactionStore: token<PayloadRedactionStore>('PayloadRedactionStore'),
   ReportOutboxStatistics: token<ReportOutboxStatistics>('ReportOutboxStatistics'),
@@ -97,6 +100,9 @@ export const TOKENS = {
   ReplayOutboxMessages: token<ReplayOutboxMessages>('ReplayOutboxMessages'),
   ParkOutboxMessage: token<ParkOutboxMessage>('ParkOutboxMessage'),
   RedactPayloads: token<RedactPayloads>('RedactPayloads'),
+
+  // Console
+  ConsoleService: token<Service>('ConsoleService'),
 
   // Observability
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),

@@ -27,7 +27,10 @@ export async function newContext(
   browser: Browser,
   options: { bypassCSP?: boolean } = {},
 ): Promise<BrowserContext> {
-  return browser.newContext({ viewport: VIEWPORT, bypassCSP: options.bypassCSP ?? false });
+  const context = await browser.newContext({ viewport: VIEWPORT, bypassCSP: options.bypassCSP ?? false });
+  // A missing element fails in seconds, not after Playwright's 30 s default.
+  context.setDefaultTimeout(10_000);
+  return context;
 }
 
 /**

@@ -54,8 +54,8 @@ export interface ConsoleWorld {
 /**
  * A fresh database filled the way production fills it: notifications posted to the real intake over
  * HTTP, the real relay publishing them to RabbitMQ (a queue bound to jobcenter 10101 only, so those
- * of 20202 come back unroutable and stay pending with a real last error); then `wsb-gateway console`
- * on that database and Debian's Chromium.
+ * of 20202 come back unroutable and stay pending with a real last error); then the console as
+ * `wsb-gateway console` wires it, on that database, and Debian's Chromium.
  */
 export async function openConsoleWorld(): Promise<ConsoleWorld> {
   const database = await createTestDatabase('wsb_console');
@@ -79,13 +79,13 @@ export async function openConsoleWorld(): Promise<ConsoleWorld> {
       messageIds,
       close: async () => {
         await opened.browser.close();
-        await opened.console.stop();
+        await opened.console.close();
         await database.drop();
       },
     };
   } catch (error) {
     await browser?.close();
-    await server?.stop();
+    await server?.close();
     await database.drop();
     throw error;
   } finally {

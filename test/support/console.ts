@@ -1,92 +1,120 @@
-import { createServer } from 'node:net';
-import type { APIResponse, Page } from 'playwright-core';
-import { type GatewayProcess, startGateway } from './gateway-process';
-
-export type ConsoleRole = 'auditor' | 'operator';
+import type { Container } from 'inversify';
+import pino from 'pino';
+import { type Configuration, loadConfiguration } from '../../src/composition/configuration';
+import { closeContainer, createContainer } from '../../src/composition/container';
+import { TOKENS } from '../../src/composition/tokens';
 
 export interface RunningConsole {
   readonly baseUrl: string;
-  readonly process: GatewayProcess;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  readonly container: Container;
+  close(): Promise<void>;
 }
 
 /**
- * `wsb-gateway console` as its own process, as an operator runs it, on a free port, against the
- * given database; resolves once `/login` answers. Development-mode sign-in unless `env` configures
- * OIDC.
+ * The console as `wsb-gateway console` wires it (the production container) on an ephemeral port,
+ * over the given database; `env` adds or overrides settings (OIDC, timeouts).
  */
 export async function startConsole(
   databaseUrl: string,
-  env: Record<string, string | undefined> = {},
+  env: Readonly<Record<string, string>> = {},
+  adjust: (config: Configuration) => Configuration = (c) => c,
 ): Promise<RunningConsole> {
-  const port = await freePort();
-  const gateway = startGateway(['console'], {
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    CONSOLE_PORT: String(port),
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    ...env,
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gateway.child.exitCode !== null) {
-      throw new Error(
-        `the console exited with ${gateway.child.exitCode}: ${JSON.stringify(gateway.logLines)}`,
-      );
-    }
-    const answered = await fetch(`${baseUrl}/login`, { redirect: 'manual' }).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (answered === 200) break;
-    if (Date.now() > deadline) {
-      await gateway.stop();
-      throw new Error(`the console did not answer on ${baseUrl}/login within 60 s`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const config = adjust(
+    loadConfiguration(
+      { DATABASE_URL: databaseUrl, CONSOLE_PORT: '0', HOST: '127.0.0.1', ...env },
+      { servesHttp: false, servesConsole: true },
+    ),
+  );
+  const container = createContainer(
+    'console',
+    config,
+    pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  );
+  const service = await container.getAsync(TOKENS.ConsoleService);
   return {
-    baseUrl,
-    process: gateway,
-    stop: async () => {
-      await gateway.stop();
-    },
+    baseUrl: `http://127.0.0.1:${service.address?.port}`,
+    container,
+    close: () => closeContainer(container),
   };
 }
 
-/** Development sign-in the way a person does it: the button for the role on `/login`. */
-export async function signIn(page: Page, baseUrl: string, role: ConsoleRole): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
-  await page
-    .locator(`form[action="/login/dev"]:has(input[name="role"][value="${role}"]) [type="submit"]`)
-    .click();
-  await page.waitForURL((url) => url.pathname !== '/login' && url.pathname !== '/login/dev');
-}
-
-/** The session's CSRF token, as the page's forms (or its meta tag) carry it. */
-export async function csrfTokenOf(page: Page): Promise<string> {
-  const field = page.locator('input[name="_csrf"]').first();
-  if ((await field.count()) > 0) return field.inputValue();
-  const meta = page.locator('meta[name="csrf-token"]');
-  if ((await meta.count()) > 0) return (await meta.getAttribute('content')) ?? '';
-  throw new Error(`no CSRF token on ${page.url()}`);
+export interface ConsoleResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly location: string | null;
 }
 
 /**
- * A form POST from the page's session (its cookies) without the browser's help: what an auditor
- * who crafts the request, or another site, could send. Redirects are not followed.
+ * A browser as far as the console can tell: keeps its cookies, follows no redirect by itself, and
+ * reads the CSRF token from the page it was last shown.
  */
-export function postForm(page: Page, url: string, form: Record<string, string>): Promise<APIResponse> {
-  return page.request.post(url, { form, maxRedirects: 0, failOnStatusCode: false });
+export class ConsoleClient {
+  readonly cookies = new Map<string, string>();
+  csrfToken: string | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  /** Development sign-in as a role: /login, then the form's POST to /login/dev. */
+  static async signedIn(baseUrl: string, role: 'auditor' | 'operator'): Promise<ConsoleClient> {
+    const client = new ConsoleClient(baseUrl);
+    await client.get('/login');
+    const answer = await client.post('/login/dev', { role }, { csrf: false });
+    if (answer.status !== 303) throw new Error(`sign-in as ${role} answered ${answer.status}`);
+    await client.get('/');
+    return client;
+  }
+
+  get(path: string, headers: Record<string, string> = {}): Promise<ConsoleResponse> {
+    return this.request('GET', path, undefined, headers);
+  }
+
+  /** A form post; with the page's CSRF token unless `csrf: false` or a `_csrf` field is given. */
+  post(
+    path: string,
+    fields: Record<string, string>,
+    options: { csrf?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<ConsoleResponse> {
+    const body = new URLSearchParams(fields);
+    if (options.csrf !== false && !('_csrf' in fields) && this.csrfToken !== undefined) {
+      body.set('_csrf', this.csrfToken);
+    }
+    return this.request('POST', path, body.toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...options.headers,
+    });
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<ConsoleResponse> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method,
+      body,
+      redirect: 'manual',
+      headers: { ...(cookie === '' ? {} : { cookie }), ...headers },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair?.indexOf('=') ?? -1;
+      if (pair === undefined || at < 0) continue;
+      const name = pair.slice(0, at);
+      const value = pair.slice(at + 1);
+      if (value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    const text = await response.text();
+    const token = /<meta name="csrf-token" content="([^"]*)"/.exec(text)?.[1];
+    if (token !== undefined && token !== '') this.csrfToken = token;
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      location: response.headers.get('location'),
+    };
+  }
 }

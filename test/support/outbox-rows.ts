@@ -112,7 +112,9 @@ export async function expectEveryRowQueuedOnce(db: Kysely<Database>): Promise<vo
 }
 
 export async function truncateOutbox(db: Kysely<Database>): Promise<void> {
-  await sql`truncate outbox, outbox_pending, outbox_delivery, operator_action`.execute(db);
+  await sql`truncate outbox, outbox_pending, outbox_delivery, operator_action, operator_action_target`.execute(
+    db,
+  );
 }
 
 /**

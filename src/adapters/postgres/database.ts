@@ -1,5 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { OperatorActionKind } from '../../application/operations/ports';
+import type { OperatorActionKind, RedactionReason } from '../../application/operations/ports';
 
 /** The schema as kysely sees it; migrations/ is the source of truth. */
 export interface OutboxTable {
@@ -41,6 +41,14 @@ export interface OutboxDeliveryTable {
   attempts: Generated<number>;
   last_error: string | null;
   payload_held: Generated<boolean>;
+  /** Why the payload was redacted (migration 0007); null while held, or where the history did not tell. */
+  redaction_reason: ColumnType<
+    RedactionReason | null,
+    RedactionReason | null | undefined,
+    RedactionReason | null
+  >;
+  /** For 'gdpr': the messageId of the notice that erased it. */
+  redacted_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The auditors' view (CONTRACT §3): every outbox row once, with its delivery state. */
@@ -66,6 +74,8 @@ export interface OutboxAuditView {
   redacted_at: Date | null;
   traceparent: string | null;
   tracestate: string | null;
+  redaction_reason: RedactionReason | null;
+  redacted_by: string | null;
 }
 
 export interface OperatorActionTable {
@@ -80,10 +90,17 @@ export interface OperatorActionTable {
   details: ColumnType<Record<string, unknown>, string, string>;
 }
 
+/** Every message an action touched (migration 0007). */
+export interface OperatorActionTargetTable {
+  action_id: string;
+  message_id: string;
+}
+
 export interface Database {
   outbox: OutboxTable;
   outbox_pending: OutboxPendingTable;
   outbox_delivery: OutboxDeliveryTable;
   outbox_audit: OutboxAuditView;
   operator_action: OperatorActionTable;
+  operator_action_target: OperatorActionTargetTable;
 }

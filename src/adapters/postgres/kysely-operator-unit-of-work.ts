@@ -62,19 +62,21 @@ export class KyselyOperatorOutbox implements OperatorOutbox {
 export class KyselyOperatorActionLog implements OperatorActionLog {
   constructor(private readonly trx: Transaction<Database>) {}
 
+  /** The action, and its link to every message it touched (migration 0007), in one statement. */
   async record(action: OperatorAction): Promise<void> {
-    await this.trx
-      .insertInto('operator_action')
-      .values({
-        action: action.action,
-        message_id: action.messageId,
-        request_id: action.requestId,
-        actor: action.actor,
-        reason: action.reason,
-        dry_run: action.dryRun,
-        details: JSON.stringify(action.details),
-      })
-      .execute();
+    const touched = [...new Set([action.messageId, ...(action.messageIds ?? [])])].filter(
+      (id): id is string => id !== null,
+    );
+    await sql`
+      with recorded as (
+        insert into operator_action (action, message_id, request_id, actor, reason, dry_run, details)
+        values (${action.action}, ${action.messageId}::uuid, ${action.requestId}, ${action.actor},
+                ${action.reason}, ${action.dryRun}, ${JSON.stringify(action.details)}::jsonb)
+        returning id)
+      insert into operator_action_target (action_id, message_id)
+      select recorded.id, m from recorded, unnest(${touched.map((id) => id.toLowerCase())}::uuid[]) m`.execute(
+      this.trx,
+    );
   }
 }
 

@@ -10,9 +10,9 @@ import type { Database, OutboxAuditView } from './database';
 
 /**
  * An outbox row's metadata with its delivery state, as the read model and operators see it: the
- * auditors' view without the payload and trace context, plus when the relay may try it next.
+ * auditors' view without the payload and trace state, plus when the relay may try it next.
  */
-export type EntryRow = Omit<OutboxAuditView, 'payload' | 'traceparent' | 'tracestate'> & {
+export type EntryRow = Omit<OutboxAuditView, 'payload' | 'tracestate'> & {
   next_attempt_at: Date | null;
 };
 
@@ -28,7 +28,8 @@ export function selectEntries(where: RawBuilder<unknown>): RawBuilder<EntryRow> 
            case when p.seq is null then 'delivered' when p.parked then 'parked' else 'pending' end as status,
            coalesce(p.attempts, d.attempts, 0) as attempts,
            case when p.seq is null then d.last_error else p.last_error end as last_error,
-           p.next_attempt_at, d.delivered_at, o.redacted_at
+           p.next_attempt_at, d.delivered_at, o.redacted_at, o.traceparent,
+           d.redaction_reason, d.redacted_by
       from outbox o
       left join outbox_pending p on p.seq = o.seq
       left join outbox_delivery d on d.seq = o.seq

@@ -1,61 +1,11 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import type { PayloadRedactionStore } from '../../application/operations/ports';
+import type { PayloadRedactionStore, RedactionReason } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
+import { deliveryCondition, erasureTargets } from './sql/erasure-targets';
 
 /** Serialises redaction batches across processes (several relays each run the sweep). */
 const REDACTION_LOCK = 0x77736272; // 'wsbr'
-
-type Delivery = 'delivered' | 'undelivered' | 'any';
-
-function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
-  switch (delivery) {
-    case 'delivered':
-      return sql`and not exists (select 1 from outbox_pending p where p.seq = m.seq)`;
-    case 'undelivered':
-      return sql`and exists (select 1 from outbox_pending p where p.seq = m.seq)`;
-    case 'any':
-      return sql``;
-    default: {
-      const unexpected: never = delivery;
-      throw new Error(`unknown delivery condition ${String(unexpected)}`);
-    }
-  }
-}
-
-/**
- * Message ids of the Ordningsnotifikation rows received before the GDPR notification `erasureId`
- * that it names: its own entity, its slettedeExternalIdentifiers, or a CPR number in its cprNumre.
- * Only rows that still hold a payload. Two arms so that each uses its index; `= any (array(…))`
- * rather than `in (select …)`, which PostgreSQL 15 turned into a hash join over the whole table
- * (2.3 s instead of under a millisecond at a million rows, see bench/growth.ts).
- */
-function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ message_id: string }> {
-  const status = deliveryCondition(delivery);
-  return sql<{ message_id: string }>`
-    with g as (
-      select seq, ekstern_identifier, payload -> 'gdprSlettetNotifikation' -> 'body' as body
-        from outbox
-       where message_id = ${erasureId}::uuid
-         and message_type = 'GdprSlettetNotifikation'
-         and payload is not null
-    ), entities as (
-      select ekstern_identifier as id from g
-      union
-      select e::uuid from g, jsonb_array_elements_text(coalesce(g.body -> 'slettedeExternalIdentifiers', '[]'::jsonb)) e
-    ), cprs as (
-      select c from g, jsonb_array_elements_text(coalesce(g.body -> 'cprNumre', '[]'::jsonb)) c where c <> ''
-    )
-    select m.message_id from outbox m
-     where m.ekstern_identifier = any (array(select id from entities))
-       and m.message_type = 'Ordningsnotifikation' and m.payload is not null
-       and m.seq < (select seq from g) ${status}
-    union
-    select m.message_id from outbox m
-     where (m.payload -> 'ordningsnotifikation' -> 'body' ->> 'cprNummer') = any (array(select c from cprs))
-       and m.message_type = 'Ordningsnotifikation' and m.payload is not null
-       and m.seq < (select seq from g) ${status}`;
-}
 
 /**
  * From and where of the Ordningsnotifikation rows delivered before `deliveredBefore` that still
@@ -72,10 +22,13 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   redactExpired(deliveredBefore: Date, limit: number): Promise<number> {
-    return this.redactBatch(sql`
+    return this.redactBatch(
+      sql`
       select o.message_id ${expired(deliveredBefore)}
        order by d.delivered_at
-       limit ${limit}`);
+       limit ${limit}`,
+      { reason: 'retention', by: null },
+    );
   }
 
   async countExpired(deliveredBefore: Date): Promise<number> {
@@ -95,8 +48,11 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
   }
 
   redactErasureTargets(erasureMessageId: string, limit: number): Promise<number> {
-    return this.redactBatch(sql`
-      select message_id from (${erasureTargets(erasureMessageId, 'delivered')}) t limit ${limit}`);
+    return this.redactBatch(
+      sql`
+      select message_id from (${erasureTargets(erasureMessageId, 'delivered')}) t limit ${limit}`,
+      { reason: 'gdpr', by: erasureMessageId },
+    );
   }
 
   countErasureTargets(erasureMessageId: string): Promise<number> {
@@ -110,18 +66,25 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
   async redactErasure(erasureMessageId: string): Promise<boolean> {
     // One statement: whether anything it names still holds a payload and the redaction itself see
     // the same snapshot, so a row delivered meanwhile cannot slip through.
-    const redacted = await this.redactBatch(sql`
+    const redacted = await this.redactBatch(
+      sql`
       select message_id from outbox m
        where message_id = ${erasureMessageId}::uuid and payload is not null ${deliveryCondition('delivered')}
-         and not exists (${erasureTargets(erasureMessageId, 'any')})`);
+         and not exists (${erasureTargets(erasureMessageId, 'any')})`,
+      { reason: 'gdpr', by: erasureMessageId },
+    );
     return redacted > 0;
   }
 
   /**
    * Redacts the delivered rows `ids` selects, in one short transaction; returns how many. Their
-   * delivery records stop holding a place in the retention sweep's index (payload_held).
+   * delivery records stop holding a place in the retention sweep's index (payload_held) and
+   * record why, and for GDPR which notice erased them (migration 0007).
    */
-  private async redactBatch(ids: RawBuilder<unknown>): Promise<number> {
+  private async redactBatch(
+    ids: RawBuilder<unknown>,
+    record: { readonly reason: RedactionReason; readonly by: string | null },
+  ): Promise<number> {
     try {
       return await this.db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(${REDACTION_LOCK})`.execute(trx);
@@ -131,7 +94,8 @@ export class KyselyPayloadRedactionStore implements PayloadRedactionStore {
              where message_id in (${ids}) and payload is not null ${deliveryCondition('delivered')}
             returning seq),
           released as (
-            update outbox_delivery set payload_held = false
+            update outbox_delivery
+               set payload_held = false, redaction_reason = ${record.reason}, redacted_by = ${record.by}::uuid
              where seq in (select seq from redacted))
           select count(*) as n from redacted`.execute(trx);
         return Number(rows[0]?.n ?? 0);

@@ -69,7 +69,7 @@ export class PgListenWakeUp implements OutboxWakeUp {
     while (!this.stopping) {
       const client = new pg.Client({
         connectionString: this.connectionString,
-        application_name: 'wsb-gateway relay listen',
+        application_name: `wsb-gateway relay listen pid ${process.pid}`,
       });
       const lost = new Promise<void>((resolve) => {
         client.on('error', (error) => {

@@ -67,7 +67,7 @@ export type OperatorActionKind = 'replay' | 'park' | 'redact' | 'reveal' | 'subj
 
 export interface OperatorAction {
   readonly action: OperatorActionKind;
-  /** Null for a bulk action; its ids are in `details`. */
+  /** The one message of a single-message action; null for a group, bulk, sweep or search. */
   readonly messageId: string | null;
   readonly requestId: string | null;
   readonly actor: string;
@@ -75,6 +75,12 @@ export interface OperatorAction {
   readonly dryRun: boolean;
   /** Ids, counts and previous states only: never a payload value. */
   readonly details: Readonly<Record<string, string | number | boolean | null | readonly unknown[]>>;
+  /**
+   * Every message the action touched besides `messageId` (a group or bulk replay or park, the
+   * results of a subject-access search). The log links the action to each of them (migration
+   * 0007), so the action is found from any of its messages.
+   */
+  readonly messageIds?: readonly string[];
 }
 
 export interface OperatorActionLog {
@@ -129,13 +135,15 @@ export type MessageKind = 'Ordningsnotifikation' | 'GdprSlettetNotifikation';
 
 /**
  * A search over the outbox (`outbox list`, the console's message list). Every filter is optional
- * and all that are given must hold. Pages go newest first, by `seq`.
+ * and all that are given must hold. Pages go newest first: by received time, then by `seq` (the
+ * order every index on the outbox that a filter can use already has).
  */
 export interface OutboxSearch {
   /** Exact match. */
   readonly requestId?: string;
   /** Exact match; a value that is not a uuid matches nothing (never an error). */
   readonly messageId?: string;
+  /** Exact match; a value that is not a uuid matches nothing. */
   readonly eksternIdentifier?: string;
   readonly jobCenterKode?: string;
   readonly kind?: MessageKind;
@@ -144,13 +152,14 @@ export interface OutboxSearch {
   /**
    * Only undelivered rows of blocked entities: entities whose oldest undelivered row is parked or
    * has failed at least once (the rows `OutboxStatistics.blockedEntities` counts, and those behind).
+   * False or absent: no condition.
    */
   readonly blocked?: boolean;
   /** received_at >= from. */
   readonly receivedFrom?: Date;
   /** received_at < to. */
   readonly receivedTo?: Date;
-  /** Keyset: the `next` of the previous page; only rows with a smaller seq. */
+  /** Keyset: the `next` of the previous page (opaque); only rows after it in the page order. */
   readonly after?: string;
   /** 1–500. */
   readonly limit: number;
@@ -235,12 +244,18 @@ export interface ErasureNotice {
   readonly done: boolean;
 }
 
-/** A database session of a gateway process (pg_stat_activity's application_name `wsb-gateway …`). */
+/**
+ * A gateway process's pool as the database sees it: pg_stat_activity's sessions with one
+ * application_name `wsb-gateway <purpose> pid <pid>` from one client address.
+ */
 export interface ConnectedProcess {
   readonly applicationName: string;
   readonly clientAddress: string | null;
-  readonly pid: number;
+  /** The gateway process's own pid (from the application name); null for a name without one. */
+  readonly pid: number | null;
+  /** Its open sessions. */
   readonly connections: number;
+  /** When the oldest of them connected. */
   readonly since: Date;
 }
 
@@ -261,15 +276,21 @@ export interface OutboxExplorer {
   search(search: OutboxSearch): Promise<Page<OutboxEntry>>;
   /** Message id or request id, as `OutboxReadModel.find`, with what each waits for. */
   detail(id: string): Promise<EntryDetail[]>;
-  /** One entity's messages in acceptance order (oldest first); keyset by seq ascending. */
+  /** One entity's messages in acceptance order (oldest first); keyset by seq ascending (`after` a seq). */
   entity(eksternIdentifier: string, after: string | undefined, limit: number): Promise<Page<EntryDetail>>;
+  /** Largest group first (then by fingerprint): the undelivered rows with a last error. */
   failureGroups(): Promise<FailureGroup[]>;
   /** The undelivered messages of one group, oldest first. */
   failureGroupMembers(fingerprint: string): Promise<OutboxEntry[]>;
   actions(search: ActionSearch): Promise<Page<RecordedAction>>;
+  /** GDPR notices newest first, as `search({ kind: 'GdprSlettetNotifikation' })` pages them. */
   erasureNotices(after: string | undefined, limit: number): Promise<Page<ErasureNotice>>;
-  /** Messages that still hold a payload naming this CPR number (redacted ones no longer do). */
+  /**
+   * Messages that still hold a payload naming this CPR number, in acceptance order: an
+   * Ordningsnotifikation's cprNummer or a GDPR notice's cprNumre (redacted ones no longer do).
+   */
   subjectAccess(cprNummer: string): Promise<OutboxEntry[]>;
+  /** Minutes with at least one delivery at or after `since`, oldest first. */
   deliveriesPerMinute(since: Date): Promise<DeliveryMinute[]>;
   connectedProcesses(): Promise<ConnectedProcess[]>;
 }

@@ -56,7 +56,8 @@ export class ReplayOutboxMessages {
                 previousAttempts: single.attempts,
                 previousLastError: single.lastError,
               }
-            : { scope: 'all-parked', count: messageIds.length, messageIds },
+            : { scope: 'all-parked', count: messageIds.length },
+        ...(single === undefined ? { messageIds } : {}),
       });
       return { _tag: 'Replayed', messageIds, dryRun: command.dryRun };
     });

@@ -37,6 +37,7 @@ describe('wsb-gateway start on a fresh machine (embedded database, development a
       PORT: '0',
       HOST: '127.0.0.1',
       ADMIN_PORT: '0',
+      CONSOLE_PORT: '0',
       AMQP_EXCHANGE: exchange,
       AMQP_QUEUES: `${queue}:#:classic`,
     });

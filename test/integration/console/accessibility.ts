@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { newContext, seriousAccessibilityViolations } from '../../support/browser';
-import { type ConsoleRole, signIn } from '../../support/console';
+import { type ConsoleRole, fingerprintsOf, signIn } from '../../support/console-browser';
 import { type ConsoleWorld, ENTITY, REQUEST } from '../../support/console-world';
-import { fingerprintsOf } from './roles';
 
 /** axe-core in Chromium on every page, signed out and in each role: no serious or critical violation. */
 export function accessibility(world: () => ConsoleWorld): void {

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newContext } from '../../support/browser';
-import { csrfTokenOf, postForm, signIn } from '../../support/console';
+import { csrfTokenOf, fingerprintsOf, postForm, signIn } from '../../support/console-browser';
 import { deliveryState, loggedActions } from '../../support/console-state';
 import { type ConsoleWorld, REQUEST } from '../../support/console-world';
 import { FICTITIOUS_CPR } from '../../support/fixtures';
-import { fingerprintsOf } from './roles';
 
 /**
  * An operator's session, and POSTs that carry no CSRF token, a wrong one, or one from another

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { newContext, PageWatch } from '../../support/browser';
-import { signIn } from '../../support/console';
+import { signIn } from '../../support/console-browser';
 import { type ConsoleWorld, ENTITY, XSS } from '../../support/console-world';
 
 /** Elements the hostile values would make if they reached the DOM as markup. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newContext, screenshotFolder } from '../../support/browser';
-import { signIn } from '../../support/console';
+import { signIn } from '../../support/console-browser';
 import { deliveryState, loggedActions } from '../../support/console-state';
 import { type ConsoleWorld, ENTITY, REQUEST } from '../../support/console-world';
 import { FICTITIOUS_CPR } from '../../support/fixtures';

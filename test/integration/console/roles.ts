@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newContext } from '../../support/browser';
-import { csrfTokenOf, postForm, signIn } from '../../support/console';
+import { csrfTokenOf, fingerprintsOf, postForm, signIn } from '../../support/console-browser';
 import { deliveryState, loggedActions } from '../../support/console-state';
 import { type ConsoleWorld, ENTITY, REQUEST } from '../../support/console-world';
 import { FICTITIOUS_CPR } from '../../support/fixtures';
@@ -100,16 +100,4 @@ export function roles(world: () => ConsoleWorld): void {
       });
     });
   });
-}
-
-/** The failure groups' fingerprints, from the links the failures page gives them. */
-export async function fingerprintsOf(page: Page, base: string): Promise<string[]> {
-  await page.goto(`${base}/failures`);
-  const hrefs = await page
-    .locator('a[href^="/failures/"], form[action^="/failures/"]')
-    .evaluateAll('(elements) => elements.map((e) => e.getAttribute("href") ?? e.getAttribute("action"))');
-  const found = (hrefs as string[])
-    .map((href) => /^\/failures\/([0-9a-f]+)/.exec(href)?.[1])
-    .filter((f): f is string => f !== undefined);
-  return [...new Set(found)];
 }

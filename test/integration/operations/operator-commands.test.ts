@@ -178,7 +178,12 @@ describe('outbox operator commands against PostgreSQL', () => {
     expect(dryAction).to.include({ action: 'replay', message_id: null, dry_run: true });
     expect(realAction).to.include({ action: 'replay', message_id: null, dry_run: false });
     expect(realAction?.details).to.deep.include({ scope: 'all-parked', count: 2 });
-    expect((realAction?.details as { messageIds: string[] }).messageIds).to.have.members(ids.slice(0, 2));
+    const linked = await database.db
+      .selectFrom('operator_action_target')
+      .select('message_id')
+      .where('action_id', '=', realAction!.id)
+      .execute();
+    expect(linked.map((l) => l.message_id)).to.have.members(ids.slice(0, 2));
   });
 
   it('rejects usage errors with exit code 2', async () => {

@@ -8,6 +8,7 @@ import type {
   OutboxStatistics,
   OutboxStatus,
   PayloadRedactionStore,
+  RedactionReason,
 } from '../../../src/application/operations/ports';
 import { InMemoryOutbox } from './in-memory-outbox';
 
@@ -19,6 +20,9 @@ export interface InMemoryRowState {
   readonly nextAttemptAt: Date;
   readonly deliveredAt: Date | null;
   readonly redactedAt: Date | null;
+  /** Why the payload was redacted and, for GDPR, by which notice (outbox_delivery, migration 0007). */
+  readonly redactionReason: RedactionReason | null;
+  readonly redactedBy: string | null;
 }
 
 /** An operator_action row. */
@@ -57,8 +61,27 @@ export class InMemoryOperations {
         nextAttemptAt: message.receivedAt,
         deliveredAt: null,
         redactedAt: null,
+        redactionReason: null,
+        redactedBy: null,
       }
     );
+  }
+
+  /** Every row with its state, in seq order, as the explorer fake reads them. */
+  rows(): Array<{
+    readonly message: OutboxMessage;
+    readonly entry: OutboxEntry;
+    readonly state: InMemoryRowState;
+  }> {
+    return this.outbox.rows.map((message) => {
+      const state = this.state(message.messageId);
+      return { message, entry: this.entry(message, state), state };
+    });
+  }
+
+  /** Earlier rows a GDPR notice names that still hold a payload, delivered or not. */
+  erasureWaiting(erasureMessageId: string): number {
+    return this.erasureTargets(erasureMessageId, 'any').length;
   }
 
   /** What the relay does after a broker confirm. */
@@ -93,7 +116,7 @@ export class InMemoryOperations {
 
   readonly redactionStore: PayloadRedactionStore = {
     redactExpired: (deliveredBefore, limit) =>
-      Promise.resolve(this.redact(this.expired(deliveredBefore).slice(0, limit))),
+      Promise.resolve(this.redact(this.expired(deliveredBefore).slice(0, limit), 'retention', null)),
     countExpired: (deliveredBefore) => Promise.resolve(this.expired(deliveredBefore).length),
     deliveredErasures: () =>
       Promise.resolve(
@@ -107,7 +130,13 @@ export class InMemoryOperations {
           .map((m) => m.messageId),
       ),
     redactErasureTargets: (erasureMessageId, limit) =>
-      Promise.resolve(this.redact(this.erasureTargets(erasureMessageId, 'delivered').slice(0, limit))),
+      Promise.resolve(
+        this.redact(
+          this.erasureTargets(erasureMessageId, 'delivered').slice(0, limit),
+          'gdpr',
+          erasureMessageId,
+        ),
+      ),
     countErasureTargets: (erasureMessageId) =>
       Promise.resolve(this.erasureTargets(erasureMessageId, 'delivered').length),
     countErasureBlockers: (erasureMessageId) =>
@@ -117,7 +146,7 @@ export class InMemoryOperations {
       if (erasure === undefined || this.erasureTargets(erasureMessageId, 'any').length > 0) {
         return Promise.resolve(false);
       }
-      return Promise.resolve(this.redact([erasure]) > 0);
+      return Promise.resolve(this.redact([erasure], 'gdpr', erasure.messageId) > 0);
     },
   };
 
@@ -241,9 +270,13 @@ export class InMemoryOperations {
       receivedAt: message.receivedAt,
       exchange: message.exchange,
       routingKey: message.routingKey,
-      ...state,
+      status: state.status,
+      attempts: state.attempts,
+      lastError: state.lastError,
       // As PostgreSQL keeps it: a delivered row has no next attempt.
       nextAttemptAt: state.status === 'delivered' ? null : state.nextAttemptAt,
+      deliveredAt: state.deliveredAt,
+      redactedAt: state.redactedAt,
     };
   }
 
@@ -290,13 +323,16 @@ export class InMemoryOperations {
     });
   }
 
-  /** Redacts those of `messages` that are delivered and still hold a payload; returns how many. */
-  private redact(messages: readonly OutboxMessage[]): number {
+  /**
+   * Redacts those of `messages` that are delivered and still hold a payload, recording why and by
+   * which notice; returns how many.
+   */
+  private redact(messages: readonly OutboxMessage[], reason: RedactionReason, by: string | null): number {
     const now = this.clock.now();
     let redacted = 0;
     for (const m of messages) {
       if (this.state(m.messageId).status !== 'delivered' || !this.holdsPayload(m)) continue;
-      this.update(m.messageId, { redactedAt: now });
+      this.update(m.messageId, { redactedAt: now, redactionReason: reason, redactedBy: by });
       redacted++;
     }
     return redacted;

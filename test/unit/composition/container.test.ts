@@ -39,9 +39,13 @@ describe('the container of each process kind', () => {
           PORT: '0',
           HOST: '127.0.0.1',
           ADMIN_PORT: '0',
+          CONSOLE_PORT: '0',
           REDACTION_INTERVAL_SECONDS: '0',
         },
-        { servesHttp: kind === 'serve' || kind === 'start' },
+        {
+          servesHttp: kind === 'serve' || kind === 'start',
+          servesConsole: kind === 'console' || kind === 'start',
+        },
       );
       const container = createContainer(kind, config, pino({ level: 'silent' }));
       if (container.isBound(TOKENS.MessagePublisher)) {

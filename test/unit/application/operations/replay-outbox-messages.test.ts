@@ -163,7 +163,8 @@ describe('application/ReplayOutboxMessages', () => {
         actor: 'ops-alice',
         reason: 'broker binding fixed, ticket 42',
         dryRun: false,
-        details: { scope: 'all-parked', count: 2, messageIds: [parkedY, parkedX] },
+        details: { scope: 'all-parked', count: 2 },
+        messageIds: [parkedY, parkedX],
         at: NOW,
       },
     ]);
