@@ -13,8 +13,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The console's script and style, read from beside the compiled console module.
+COPY --from=build /app/src/adapters/console/assets ./dist/src/adapters/console/assets
 COPY package.json ./
 USER node
-EXPOSE 8080 9090
+EXPOSE 8080 8081 9090
 ENTRYPOINT ["node", "dist/src/main.js"]
 CMD ["serve"]

@@ -27,6 +27,8 @@ import type { RelayOutbox } from '../application/relay/relay-outbox';
 import type { CodeLists } from '../domain/code-lists';
 import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
+import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
+import type { RequestTracing } from '../application/intake/request-tracing';
 import type { Configuration } from './configuration';
 
 /** The database server: DATABASE_URL, or the embedded PGlite this process (or a sibling) runs. */
@@ -50,12 +52,9 @@ export interface Service {
 /** A port whose adapter holds a connection: its binding's deactivation stops it. */
 export type Stoppable<T> = T & { stop(): Promise<void> };
 
-import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
-import type { RequestTracing } from '../application/intake/request-tracing';
-
 const token = <T>(name: string) => Symbol.for(name) as ServiceIdentifier<T>;
 
-/** Every service identifier of the container, in one place. Only ports and resources have one. */
+/** Every service identifier of the container, in one place: ports, resources, the use cases commands resolve, and the services. */
 export const TOKENS = {
   Configuration: token<Configuration>('Configuration'),
   Logger: token<Logger>('Logger'),

@@ -1,4 +1,4 @@
-import type { APIResponse, Page } from 'playwright-core';
+import type { APIResponse, Locator, Page } from 'playwright-core';
 
 export type ConsoleRole = 'auditor' | 'operator';
 
@@ -38,4 +38,13 @@ export async function fingerprintsOf(page: Page, base: string): Promise<string[]
     if (fingerprint !== undefined && !found.includes(fingerprint)) found.push(fingerprint);
   }
   return found;
+}
+
+/**
+ * Fills a form's fields, submits it and waits for the page it leads to (after the POST's redirect),
+ * which may have the same URL as the page the form was on.
+ */
+export async function submit(page: Page, form: Locator, fields: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(fields)) await form.locator(`[name="${name}"]`).fill(value);
+  await Promise.all([page.waitForEvent('load'), form.locator('[type="submit"]').click()]);
 }

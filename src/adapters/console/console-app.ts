@@ -150,6 +150,8 @@ export function createConsoleApp(deps: ConsoleAppDependencies): Koa {
     ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (!ctx.path.startsWith('/assets/')) ctx.set('Cache-Control', 'no-store');
+    // Behind a TLS-terminating proxy the connection here is plain HTTP; the browser's is not.
+    if (deps.secureCookies) ctx.cookies.secure = true;
     await next();
   });
 

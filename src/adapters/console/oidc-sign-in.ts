@@ -69,13 +69,18 @@ export class OidcSignIn {
       expectedNonce: pending.nonce,
       idTokenExpected: true,
     });
-    const claims = tokens.claims();
-    if (claims === undefined) throw new Error('the provider returned no ID token');
+    const idClaims = tokens.claims();
+    if (idClaims === undefined) throw new Error('the provider returned no ID token');
+    let claims: Readonly<Record<string, unknown>> = idClaims;
+    // Many providers put roles and names in the UserInfo answer only, not in the ID token.
+    if (!(this.settings.roleClaim in idClaims)) {
+      claims = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)), ...idClaims };
+    }
     const name = [claims.name, claims.preferred_username, claims.email].find((v) => typeof v === 'string');
     return {
-      actor: claims.sub,
+      actor: idClaims.sub,
       role: roleFromClaim(claims[this.settings.roleClaim]),
-      name: typeof name === 'string' ? name : claims.sub,
+      name: typeof name === 'string' ? name : idClaims.sub,
     };
   }
 

@@ -41,7 +41,7 @@ export class SessionStore {
 
   constructor(
     private readonly timeouts: SessionTimeouts,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   create(): ConsoleSession {

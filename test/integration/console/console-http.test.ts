@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { SESSION_COOKIE } from '../../../src/adapters/console/console-app';
 import { FICTITIOUS_CPR, ordningsnotifikation } from '../../support/fixtures';
@@ -274,5 +275,117 @@ describe('console over HTTP (development sign-in)', () => {
     expect(logged[0]?.actor).to.equal('dev:auditor');
     expect(logged[0]?.reason).to.equal('request from the person');
     expect(JSON.stringify(logged[0])).to.not.include(FICTITIOUS_CPR);
+  });
+
+  it('finds a message by requestId and opens its entity, which names the message holding the rest back', async () => {
+    const eksternIdentifier = randomUUID();
+    const first = await accept(
+      database.db,
+      'Ordningsnotifikation',
+      ordningsnotifikation({ eksternIdentifier }),
+    );
+    const second = await accept(
+      database.db,
+      'Ordningsnotifikation',
+      ordningsnotifikation({ eksternIdentifier }),
+    );
+    await updatePending(database.db, first, { parked: true, attempts: 3, last_error: 'queue full' });
+    const row = await database.db
+      .selectFrom('outbox')
+      .select('request_id')
+      .where('message_id', '=', first)
+      .executeTakeFirstOrThrow();
+    const auditor = await ConsoleClient.signedIn(baseUrl, 'auditor');
+    const found = await auditor.get(`/messages?requestId=${encodeURIComponent(row.request_id)}`);
+    expect(found.status).to.equal(200);
+    expect(found.text).to.include(`href="/messages/${first}"`);
+    expect(found.text).to.not.include(`href="/messages/${second}"`);
+    const byRequestId = await auditor.get(`/messages/${encodeURIComponent(row.request_id)}`);
+    expect(byRequestId.location, 'a request id leads to its message').to.equal(`/messages/${first}`);
+    const entity = await auditor.get(`/entities/${eksternIdentifier}`);
+    expect(entity.status).to.equal(200);
+    expect(entity.text).to.match(new RegExp(`Holding the rest back:\\s*<a href="/messages/${first}"`));
+    expect(entity.text).to.include('parked');
+    expect(entity.text).to.match(new RegExp(`waits for\\s*<a href="/messages/${first}"`));
+    const undelivered = await auditor.get('/messages');
+    expect(undelivered.text, 'the default list is what is not delivered').to.include(second);
+    expect(undelivered.text).to.match(/value="undelivered"\s+selected/);
+  });
+
+  it('previews a failure group and replays exactly the count shown; the action log lists it', async () => {
+    const a = await accept(
+      database.db,
+      'Ordningsnotifikation',
+      ordningsnotifikation({ eksternIdentifier: randomUUID() }),
+    );
+    const b = await accept(
+      database.db,
+      'Ordningsnotifikation',
+      ordningsnotifikation({ eksternIdentifier: randomUUID() }),
+    );
+    await updatePending(database.db, a, { attempts: 4, last_error: 'downstream refused order 1234' });
+    await updatePending(database.db, b, {
+      parked: true,
+      attempts: 7,
+      last_error: 'downstream refused order 98765',
+    });
+    const operator = await ConsoleClient.signedIn(baseUrl, 'operator');
+    const failures = await operator.get('/failures');
+    const groupLink = /href="\/failures\/([0-9a-f]+)"[^>]*>\s*Preview/.exec(
+      failures.text.slice(failures.text.indexOf('downstream refused order')),
+    );
+    expect(groupLink, 'a preview link for the group').to.not.equal(null);
+    const fingerprint = groupLink?.[1] ?? '';
+    const preview = await operator.get(`/failures/${fingerprint}`);
+    expect(preview.text).to.include(a);
+    expect(preview.text).to.include(b);
+    expect(preview.text).to.include('name="expected" value="2"');
+    const stale = await operator.post(`/failures/${fingerprint}/replay`, { reason: 'fixed', expected: '1' });
+    expect(stale.status).to.equal(409);
+    expect(await statusOf(b)).to.equal('parked');
+    const replay = await operator.post(`/failures/${fingerprint}/replay`, {
+      reason: 'downstream fixed',
+      expected: '2',
+    });
+    expect(replay.status).to.equal(303);
+    expect(replay.location).to.equal('/failures');
+    expect(await statusOf(a)).to.equal('pending');
+    expect(await statusOf(b)).to.equal('pending');
+    const log = await operator.get('/actions?action=replay');
+    const entry = log.text.slice(log.text.indexOf('downstream fixed') - 400);
+    expect(entry).to.include('dev:operator');
+    expect(log.text).to.include(`/messages/${a}`);
+    expect(log.text).to.include(`/messages/${b}`);
+    const forA = await operator.get(`/actions?messageId=${a}`);
+    expect(forA.text, 'the group action is found from its message').to.include('downstream fixed');
+  });
+
+  it('marks the session cookie Secure when the console is reached over TLS (CONSOLE_PUBLIC_URL https)', async () => {
+    const behindTls = await startConsole(database.url, { CONSOLE_PUBLIC_URL: 'https://console.example' });
+    try {
+      const client = new ConsoleClient(behindTls.baseUrl);
+      const signIn = await client.post('/login/dev', { role: 'auditor' }, { csrf: false });
+      const cookie = signIn.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
+      expect(cookie).to.match(/;\s*secure/i);
+    } finally {
+      await behindTls.close();
+    }
+  });
+
+  it('ends a session after the idle timeout', async () => {
+    const short = await startConsole(database.url, { CONSOLE_SESSION_IDLE_SECONDS: '10' });
+    try {
+      const client = await ConsoleClient.signedIn(short.baseUrl, 'auditor');
+      expect((await client.get('/')).status).to.equal(200);
+      const realNow = Date.now;
+      Date.now = () => realNow() + 11_000;
+      try {
+        expect((await client.get('/')).location).to.equal('/login');
+      } finally {
+        Date.now = realNow;
+      }
+    } finally {
+      await short.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newContext } from '../../support/browser';
-import { csrfTokenOf, fingerprintsOf, postForm, signIn } from '../../support/console-browser';
+import { csrfTokenOf, fingerprintsOf, postForm, signIn, submit } from '../../support/console-browser';
 import { deliveryState, loggedActions } from '../../support/console-state';
 import { type ConsoleWorld, ENTITY, REQUEST } from '../../support/console-world';
 import { FICTITIOUS_CPR } from '../../support/fixtures';
@@ -86,11 +86,10 @@ export function roles(world: () => ConsoleWorld): void {
 
     it('may run a subject-access search, which the log records as the auditor', async () => {
       await page.goto(`${base}/gdpr`);
-      const form = page.locator('form[action="/gdpr/subject-access"]');
-      await form.locator('[name="cpr"]').fill(FICTITIOUS_CPR);
-      await form.locator('[name="reason"]').fill('Auditor: subject access request 2026-18');
-      await form.locator('[type="submit"]').click();
-      await page.waitForLoadState();
+      await submit(page, page.locator('form[action="/gdpr/subject-access"]'), {
+        cpr: FICTITIOUS_CPR,
+        reason: 'Auditor: subject access request 2026-18',
+      });
       expect((await page.textContent('body')) ?? '').to.contain(REQUEST.delivered[0]);
       const logged = await loggedActions(world().database);
       expect(logged.at(-1)).to.include({

@@ -48,7 +48,7 @@ export function actionsPage(
           ><select id="a-action" name="action">
             ${KINDS.map(
               (k) =>
-                html`<option value="${k}" ${k === filters.action ? html` selected` : ''}>
+                html`<option value="${k}" ${k === filters.action ? html`selected` : ''}>
                   ${k === '' ? 'Any action' : k}
                 </option>`,
             )}

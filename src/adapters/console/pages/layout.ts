@@ -57,7 +57,7 @@ export function layout(page: PageContext, title: string, body: HtmlValue): Html 
                         ${NAVIGATION.map(
                           ([href, label]) =>
                             html`<li>
-                              <a href="${href}" ${current(page.path, href) ? html` aria-current="page"` : ''}
+                              <a href="${href}" ${current(page.path, href) ? html`aria-current="page"` : ''}
                                 >${label}</a
                               >
                             </li>`,

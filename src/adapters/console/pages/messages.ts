@@ -41,7 +41,7 @@ const TYPES: ReadonlyArray<readonly [string, string]> = [
 function options(choices: ReadonlyArray<readonly [string, string]>, selected: string): Html[] {
   return choices.map(
     ([value, label]) =>
-      html`<option value="${value}" ${value === selected ? html` selected` : ''}>${label}</option>`,
+      html`<option value="${value}" ${value === selected ? html`selected` : ''}>${label}</option>`,
   );
 }
 
