@@ -21,6 +21,7 @@ import { migrationProvider } from '../migrations';
 import { KyselyPayloadRedactionStore } from '../src/adapters/postgres/kysely-payload-redaction-store';
 import { UNDELIVERED_SUMMARY_SQL } from '../src/adapters/postgres/kysely-outbox-read-model';
 import { documentedQueries, withVariables } from '../test/support/audit-queries';
+import { measureExplorer } from './explorer-timings';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 
 /**
@@ -190,6 +191,7 @@ async function measure(database: TestDatabase, rows: number): Promise<void> {
       `  audit: ${q.title.padEnd(78)} ${fmt(await timeQuery(pool, withVariables(q.sql, vars), 3))}`,
     );
   }
+  await measureExplorer(database, REPEAT);
 }
 
 async function redactionThroughput(database: TestDatabase, cap: number): Promise<void> {
@@ -315,6 +317,31 @@ async function migrationCost(rows: number): Promise<void> {
   }
 }
 
+/**
+ * Migration 0007 (the redaction record) on the database as the largest size left it: down to 0006,
+ * then timed back up, filling in the reason for every redacted row the history explains.
+ */
+async function redactionRecordMigrationCost(database: TestDatabase): Promise<void> {
+  const migrator = new Migrator({
+    db: database.db as unknown as Kysely<unknown>,
+    provider: migrationProvider,
+  });
+  const down = await migrator.migrateTo('0006-action-log-reads');
+  if (down.error !== undefined) throw down.error;
+  await database.pool.query(`vacuum analyze outbox_delivery, operator_action`);
+  const started = process.hrtime.bigint();
+  const up = await migrator.migrateTo('0007-redaction-record');
+  if (up.error !== undefined) throw up.error;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { rows } = await database.pool.query<{ reason: string | null; n: string }>(
+    `select redaction_reason as reason, count(*) as n from outbox_delivery where not payload_held group by 1 order by 1`,
+  );
+  console.log(
+    `\n## migration 0007 (redaction record) on this database\n  took ${seconds.toFixed(1)} s in one transaction; ` +
+      `redacted rows by reason: ${rows.map((r) => `${r.reason ?? 'unknown'} ${r.n}`).join(', ')}`,
+  );
+}
+
 async function main(): Promise<void> {
   const database = await createTestDatabase('wsb_bench_growth');
   console.log(`# growth bench (database ${database.name}; machine shared, figures noisy)`);
@@ -335,6 +362,7 @@ async function main(): Promise<void> {
       await redactionThroughput(database, 100_000);
       await database.pool.query(`vacuum analyze outbox, outbox_pending, outbox_delivery`);
     }
+    await redactionRecordMigrationCost(database);
     await churn(database, Number(process.env.BENCH_CHURN ?? 100_000));
   } finally {
     await database.drop();

@@ -92,8 +92,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
  *    retention sweep redacted it: 'retention'.
  *  - Otherwise either could have (the sweep runs retention first, and a notice's targets by CPR
  *    number are unknown once its payload is gone): left null.
- * The rows are visited once, in ranges between consecutive delivered notices, each range carrying
- * the earliest delivery of any notice at or after its end.
+ * One pass over the redacted rows and the notices, newest first, carrying the earliest delivery of
+ * any later notice (a join of rows to the ranges between notices compared every row with every
+ * range: 118 s at a million rows and 10 000 notices).
  */
 async function fillRedactionRecord(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -102,26 +103,18 @@ async function fillRedactionRecord(db: Kysely<unknown>): Promise<void> {
      where o.seq = d.seq and o.message_type = 'GdprSlettetNotifikation' and o.redacted_at is not null
        and not d.payload_held`.execute(db);
   await sql`
-    with notices as (
-      select o.seq, d.delivered_at
-        from outbox o join outbox_delivery d on d.seq = o.seq
-       where o.message_type = 'GdprSlettetNotifikation' and d.delivered_at is not null
-    ), ranges as (
-      select coalesce(lag(seq) over (order by seq), 0) as lo, seq as hi,
-             min(delivered_at) over (order by seq desc) as earliest
-        from notices
-      union all
-      select coalesce(max(seq), 0), 9223372036854775807, null from notices
-    ), retention as (
-      select o.seq
-        from ranges r
-        join outbox o on o.seq > r.lo and o.seq < r.hi
-       where o.message_type = 'Ordningsnotifikation' and o.redacted_at is not null
-         and (r.earliest is null or r.earliest > o.redacted_at)
+    with ordered as (
+      select o.seq, o.message_type, o.redacted_at,
+             min(case when o.message_type = 'GdprSlettetNotifikation'
+                      then (select d.delivered_at from outbox_delivery d where d.seq = o.seq) end)
+               over (order by o.seq desc rows between unbounded preceding and 1 preceding) as earliest_notice_after
+        from outbox o
+       where o.redacted_at is not null or o.message_type = 'GdprSlettetNotifikation'
     )
     update outbox_delivery d set redaction_reason = 'retention'
-      from retention r
-     where d.seq = r.seq and not d.payload_held`.execute(db);
+      from ordered r
+     where d.seq = r.seq and r.message_type = 'Ordningsnotifikation' and not d.payload_held
+       and (r.earliest_notice_after is null or r.earliest_notice_after > r.redacted_at)`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -15,6 +15,7 @@ import type {
 import { holdOf, traceIdOf } from '../../application/operations/entry-hold';
 import { translateUnavailable } from './connection';
 import type { Database } from './database';
+import { DeliveryMinutes } from './delivery-minutes';
 import { type EntryRow, selectEntries, toEntry, UUID } from './kysely-outbox-read-model';
 import { type ActionRow, actionsById, searchActions } from './sql/action-log';
 import { CONNECTED_PROCESSES } from './sql/connected-processes';
@@ -34,6 +35,8 @@ const PROCESS_PID = / pid ([0-9]+)$/;
  * find through the read model's selectEntries, and works out what each message waits for.
  */
 export class KyselyOutboxExplorer implements OutboxExplorer {
+  private readonly deliveryMinutes = new DeliveryMinutes();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   search(search: OutboxSearch): Promise<Page<OutboxEntry>> {
@@ -117,12 +120,17 @@ export class KyselyOutboxExplorer implements OutboxExplorer {
       if (notices.items.length === 0) return { items: [], next: notices.next };
       const { rows } = await erasedCounts(notices.items.map((n) => n.messageId)).execute(this.db);
       const erased = new Map(rows.map((r) => [r.notice, r.erased]));
-      const items: ErasureNotice[] = [];
-      for (const entry of notices.items) {
-        const done = entry.redactedAt !== null;
-        const waiting = done ? 0 : ((await erasureWaiting(entry.messageId).execute(this.db)).rows[0]?.n ?? 0);
-        items.push({ entry, erased: erased.get(entry.messageId) ?? 0, waiting, done });
+      const open = notices.items.filter((n) => n.redactedAt === null).map((n) => n.messageId);
+      const waiting = new Map<string, number>();
+      if (open.length > 0) {
+        for (const r of (await erasureWaiting(open).execute(this.db)).rows) waiting.set(r.notice, r.waiting);
       }
+      const items = notices.items.map((entry) => ({
+        entry,
+        erased: erased.get(entry.messageId) ?? 0,
+        waiting: waiting.get(entry.messageId) ?? 0,
+        done: entry.redactedAt !== null,
+      }));
       return { items, next: notices.next };
     });
   }
@@ -135,15 +143,17 @@ export class KyselyOutboxExplorer implements OutboxExplorer {
   }
 
   deliveriesPerMinute(since: Date): Promise<DeliveryMinute[]> {
-    return this.guard(async () => {
-      const { rows } = await deliveriesPerMinute(since).execute(this.db);
-      return rows.map((r) => ({
-        minute: r.minute,
-        delivered: r.delivered,
-        delayP50Seconds: r.p50 === null ? null : Number(r.p50),
-        delayP95Seconds: r.p95 === null ? null : Number(r.p95),
-      }));
-    });
+    return this.guard(() =>
+      this.deliveryMinutes.since(since, new Date(), async (from, before) => {
+        const { rows } = await deliveriesPerMinute(from, before).execute(this.db);
+        return rows.map((r) => ({
+          minute: r.minute,
+          delivered: r.delivered,
+          delayP50Seconds: r.p50 === null ? null : Number(r.p50),
+          delayP95Seconds: r.p95 === null ? null : Number(r.p95),
+        }));
+      }),
+    );
   }
 
   connectedProcesses(): Promise<ConnectedProcess[]> {

@@ -99,7 +99,9 @@ export interface OperatorUnitOfWork {
 
 /**
  * Payload redaction. Every write method redacts at most `limit` rows in one short transaction and
- * returns how many it redacted, so a sweep never holds many row locks for long.
+ * returns how many it redacted, so a sweep never holds many row locks for long. Each redaction
+ * records its reason with it: `retention` for redactExpired, `gdpr` and the erasing notice's
+ * message id for the other two (EntryDetail.redaction, outbox_audit's last columns).
  */
 export interface PayloadRedactionStore {
   /** Ordningsnotifikation rows delivered before `deliveredBefore` that still hold a payload. */

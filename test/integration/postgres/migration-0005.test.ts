@@ -6,6 +6,7 @@ import type { Database } from '../../../src/adapters/postgres/database';
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
 import { KyselyRelayStore } from '../../../src/adapters/postgres/kysely-relay-store';
 import { FICTITIOUS_CPR, FICTITIOUS_CPR_2, ordningsnotifikation } from '../../support/fixtures';
+import { auditRows, migrateTo } from '../../support/migrations';
 import { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from '../../support/postgres';
 
 const ENTITY_A = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
@@ -123,7 +124,7 @@ describe('migration 0005-delivery-record: delivery state moves out of the outbox
         returning seq`.execute(database.db);
       seqs.set(row, rows[0]!.seq);
     }
-    auditBefore = await audit(database.db);
+    auditBefore = await auditRows(database.db);
     schemaBefore = await schema(database.db);
     // Guard against a fixture that does not say what it means to.
     expect(auditBefore.map((r) => [r.request_id, r.status])).to.deep.equal(
@@ -139,7 +140,7 @@ describe('migration 0005-delivery-record: delivery state moves out of the outbox
   it('up: outbox_audit shows every row exactly as before, delivery state from outbox_pending and outbox_delivery', async () => {
     expect(await migrateTo(migrator, '0005-delivery-record')).to.deep.equal(['0005-delivery-record']);
 
-    const after = await audit(database.db);
+    const after = await auditRows(database.db);
     expect(after).to.deep.equal(auditBefore);
     expect(after.map((r) => Object.keys(r))).to.deep.equal(auditBefore.map((r) => Object.keys(r)));
     expect(
@@ -259,7 +260,7 @@ describe('migration 0005-delivery-record: delivery state moves out of the outbox
         traceparent: r.traceparent,
       })),
     );
-    expect(await audit(database.db)).to.deep.equal(auditBefore);
+    expect(await auditRows(database.db)).to.deep.equal(auditBefore);
 
     const now = await schema(database.db);
     expect(sortedByName(now.outboxColumns)).to.deep.equal(sortedByName(schemaBefore.outboxColumns));
@@ -274,22 +275,6 @@ describe('migration 0005-delivery-record: delivery state moves out of the outbox
     expect(tables[0]).to.deep.equal({ pending: null, delivery: null });
   });
 });
-
-/** Migrates up or down to `target`; resolves with the names of the migrations it ran. */
-async function migrateTo(migrator: Migrator, target: string): Promise<string[]> {
-  const { error, results } = await migrator.migrateTo(target);
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).map((r) => {
-    if (r.status !== 'Success') throw new Error(`migration ${r.migrationName}: ${r.status}`);
-    return r.migrationName;
-  });
-}
-
-/** Every row of outbox_audit, every column in the view's order, by seq. */
-async function audit(db: Kysely<Database>): Promise<Array<Record<string, unknown>>> {
-  const { rows } = await sql<Record<string, unknown>>`select * from outbox_audit order by seq`.execute(db);
-  return rows;
-}
 
 interface Schema {
   readonly outboxColumns: Array<{ name: string; type: string; nullable: string; default: string | null }>;

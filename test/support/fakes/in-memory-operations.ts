@@ -370,7 +370,7 @@ function deliveredTime(state: InMemoryRowState): number {
   return state.deliveredAt?.getTime() ?? 0;
 }
 
-function objectAt(value: unknown, ...path: string[]): Readonly<Record<string, unknown>> | undefined {
+export function objectAt(value: unknown, ...path: string[]): Readonly<Record<string, unknown>> | undefined {
   let current = value;
   for (const key of path) {
     if (typeof current !== 'object' || current === null) return undefined;

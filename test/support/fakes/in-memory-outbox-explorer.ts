@@ -15,7 +15,7 @@ import type {
   Page,
   RecordedAction,
 } from '../../../src/application/operations/ports';
-import type { InMemoryOperations, InMemoryRowState } from './in-memory-operations';
+import { type InMemoryOperations, type InMemoryRowState, objectAt } from './in-memory-operations';
 
 type Row = ReturnType<InMemoryOperations['rows']>[number];
 
@@ -306,13 +306,4 @@ function percentile(values: readonly number[], fraction: number): number | null 
   const lower = Math.floor(rank);
   const upper = Math.ceil(rank);
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (rank - lower);
-}
-
-function objectAt(value: unknown, ...path: string[]): Readonly<Record<string, unknown>> | undefined {
-  let current = value;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return typeof current === 'object' && current !== null ? (current as Record<string, unknown>) : undefined;
 }

@@ -14,7 +14,14 @@ export function erasedCounts(noticeIds: readonly string[]): RawBuilder<{ notice:
      group by d.redacted_by`;
 }
 
-/** Earlier messages a notice names that still hold a payload, delivered or not: what it waits for. */
-export function erasureWaiting(noticeId: string): RawBuilder<{ n: number }> {
-  return sql<{ n: number }>`select count(*)::int as n from (${erasureTargets(noticeId, 'any')}) t`;
+/**
+ * For each notice, the earlier messages it names that still hold a payload, delivered or not: what
+ * its erasure waits for (a notice whose own payload is gone names none).
+ */
+export function erasureWaiting(
+  noticeIds: readonly string[],
+): RawBuilder<{ notice: string; waiting: number }> {
+  return sql<{ notice: string; waiting: number }>`
+    select n.id::text as notice, (select count(*) from (${erasureTargets(sql`n.id`, 'any')}) t)::int as waiting
+      from unnest(${[...noticeIds]}::uuid[]) n(id)`;
 }

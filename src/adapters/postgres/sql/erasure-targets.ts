@@ -24,13 +24,18 @@ export function deliveryCondition(delivery: Delivery): RawBuilder<unknown> {
  * rather than `in (select …)`, which PostgreSQL 15 turned into a hash join over the whole table
  * (2.3 s instead of under a millisecond at a million rows, see bench/growth.ts).
  */
-export function erasureTargets(erasureId: string, delivery: Delivery): RawBuilder<{ message_id: string }> {
+export function erasureTargets(
+  erasureId: string | RawBuilder<unknown>,
+  delivery: Delivery,
+): RawBuilder<{ message_id: string }> {
   const status = deliveryCondition(delivery);
+  // A column of an outer query (erasure-progress.ts) or a value.
+  const id = typeof erasureId === 'string' ? sql`${erasureId}::uuid` : erasureId;
   return sql<{ message_id: string }>`
     with g as (
       select seq, ekstern_identifier, payload -> 'gdprSlettetNotifikation' -> 'body' as body
         from outbox
-       where message_id = ${erasureId}::uuid
+       where message_id = ${id}
          and message_type = 'GdprSlettetNotifikation'
          and payload is not null
     ), entities as (
