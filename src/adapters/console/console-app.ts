@@ -395,7 +395,12 @@ export function createConsoleApp(deps: ConsoleAppDependencies): Koa {
     const filters = Object.fromEntries(
       MESSAGE_FILTER_NAMES.map((name) => [name, text(name)]),
     ) as unknown as Record<keyof MessageFilters, string>;
-    if (filters.status === '') filters.status = 'undelivered';
+    // The list without filters is what is not delivered yet; a search (a bookmarked requestId, say)
+    // looks at the whole history unless it names a status.
+    if (filters.status === '') {
+      const searching = MESSAGE_FILTER_NAMES.some((name) => name !== 'status' && filters[name] !== '');
+      filters.status = searching ? 'any' : 'undelivered';
+    }
     const search = messageSearch(filters, text('after'));
     if ('problem' in search) return send(ctx, messagesPage(pageContext(ctx), filters, search), 400);
     send(ctx, messagesPage(pageContext(ctx), filters, await deps.explorer.search(search)));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { SESSION_COOKIE } from '../../../src/adapters/console/console-app';
 import { FICTITIOUS_CPR, ordningsnotifikation } from '../../support/fixtures';
-import { accept, updatePending } from '../../support/outbox-rows';
+import { accept, deliver, updatePending } from '../../support/outbox-rows';
 import { ConsoleClient, type RunningConsole, startConsole } from '../../support/console';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
@@ -310,6 +310,24 @@ describe('console over HTTP (development sign-in)', () => {
     const undelivered = await auditor.get('/messages');
     expect(undelivered.text, 'the default list is what is not delivered').to.include(second);
     expect(undelivered.text).to.match(/value="undelivered"\s+selected/);
+  });
+
+  it('a search without a status looks at the whole history: a bookmarked requestId finds its delivered message', async () => {
+    const delivered = await accept(database.db, 'Ordningsnotifikation', ordningsnotifikation());
+    await deliver(database.db, delivered);
+    const row = await database.db
+      .selectFrom('outbox')
+      .select('request_id')
+      .where('message_id', '=', delivered)
+      .executeTakeFirstOrThrow();
+    const auditor = await ConsoleClient.signedIn(baseUrl, 'auditor');
+    const found = await auditor.get(`/messages?requestId=${encodeURIComponent(row.request_id)}`);
+    expect(found.text).to.include(`href="/messages/${delivered}"`);
+    expect(found.text).to.match(/value="any"\s+selected/);
+    const undelivered = await auditor.get(
+      `/messages?requestId=${encodeURIComponent(row.request_id)}&status=undelivered`,
+    );
+    expect(undelivered.text, 'a status named is kept').to.not.include(`href="/messages/${delivered}"`);
   });
 
   it('previews a failure group and replays exactly the count shown; the action log lists it', async () => {

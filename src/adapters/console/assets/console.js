@@ -16,7 +16,22 @@
     if (element === null || typeof window.uPlot !== 'function') return;
     if (charts[id] === undefined) {
       charts[id] = new window.uPlot(
-        { width: Math.max(element.clientWidth, 300), height: 220, series: [{}].concat(series) },
+        {
+          width: Math.max(element.clientWidth, 300),
+          height: 220,
+          series: [{}].concat(series),
+          // Always the last three hours, as the heading says: with few points uPlot would stretch
+          // the time axis over years.
+          scales: {
+            x: {
+              time: true,
+              range: function () {
+                const now = Date.now() / 1000;
+                return [now - 3 * 3600, now];
+              },
+            },
+          },
+        },
         data,
         element,
       );
