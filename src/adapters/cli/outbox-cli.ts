@@ -1,4 +1,4 @@
-// Over 300 lines: one method per `outbox` subcommand, sharing the id look-up, the reason and the
+// Over 330 lines: one method per `outbox` subcommand, sharing the id look-up, the reason and the
 // actor; the option specs live in outbox-commands.ts and the printing in outbox-output.ts.
 import type { OperatorCommandRejection } from '../../application/operations/operator-command';
 import type { ParkOutboxMessage } from '../../application/operations/park-outbox-message';
