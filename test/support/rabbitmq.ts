@@ -75,7 +75,8 @@ export async function withChannel<T>(
 
 /**
  * Declares the topic exchange `exchange` and the quorum queue `queue` bound to it with
- * `bindingKey`, as the relay declares its own, and empties the queue.
+ * `bindingKey`, as the relay declares its own, and empties the queue. For a queue nothing publishes
+ * to yet: a message routed between the binding and the purge is purged.
  */
 export async function freshQueue(
   exchange: string,

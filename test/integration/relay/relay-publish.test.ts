@@ -4,7 +4,7 @@ import { GroupCommitUnitOfWork } from '../../../src/adapters/postgres/group-comm
 import { gdprSlettetNotifikation, ordningsnotifikation } from '../../support/fixtures';
 import { GDPR_PATH, ORDNINGS_PATH, post, type RunningIntake, startIntake } from '../../support/intake';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
-import { deleteTopology, freshQueue, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
+import { deleteTopology, TestConsumer, uniqueName, withChannel } from '../../support/rabbitmq';
 import { type RunningRelay, startRelayInProcess } from '../../support/relay';
 import { TestIdentityProvider } from '../../support/tokens';
 
@@ -159,7 +159,12 @@ describe('relay: what consumers receive (PostgreSQL + RabbitMQ)', function () {
     expect(pending.attempts).to.be.greaterThan(0);
     expect(pending.delivered_at).to.equal(null);
 
-    await freshQueue(exchange, lateQueue, 'ordningsnotifikation.20202');
+    // Declared and bound only, never purged: freshQueue purges after binding, and the relay's retry
+    // can route the message into the queue between the two.
+    await withChannel(async (channel) => {
+      await channel.assertQueue(lateQueue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+      await channel.bindQueue(lateQueue, exchange, 'ordningsnotifikation.20202');
+    });
     await until(async () => (await row('rl-unroutable-1')).status === 'delivered');
     const late = await TestConsumer.start(lateQueue);
     try {
