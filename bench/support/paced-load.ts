@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { ORDNINGS_PATH } from '../../test/support/intake';
 import { ordningsnotifikation } from '../../test/support/fixtures';
 import type { TestConsumer } from '../../test/support/rabbitmq';
@@ -49,6 +50,10 @@ export async function postPaced(options: {
   const statuses: Record<string, number> = {};
   let failed = 0;
   const inFlight = new Set<Promise<void>>();
+  // node:http with kept-alive connections: lighter on this process than fetch, so that the times it
+  // records wait less for its own event loop.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const url = new URL(`${options.baseUrl}${ORDNINGS_PATH}`);
   const started = performance.now();
   for (let i = 0; !options.until(i); i++) {
     const wait = started + (i * 1000) / options.rate - performance.now();
@@ -58,27 +63,26 @@ export async function postPaced(options: {
       eksternIdentifier: crypto.randomUUID(),
       ...(options.jobCenterKode === undefined ? {} : { jobCenterKode: options.jobCenterKode }),
     });
-    const sent: Promise<void> = fetch(`${options.baseUrl}${ORDNINGS_PATH}`, {
-      method: 'POST',
-      headers: {
+    const sent = post(
+      agent,
+      url,
+      {
         authorization: `Bearer ${options.token}`,
         'x-requestId': requestId,
         'content-type': 'application/json',
       },
-      body: JSON.stringify(body),
-    }).then(
-      async (response) => {
-        await response.arrayBuffer();
-        if (response.status === 200) okAt.set(requestId, performance.now());
+      JSON.stringify(body),
+    ).then(
+      (status) => {
+        if (status === 200) okAt.set(requestId, performance.now());
         else {
           failed++;
-          statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+          statuses[status] = (statuses[status] ?? 0) + 1;
         }
       },
       (error: unknown) => {
         failed++;
-        const cause =
-          error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+        const cause = error instanceof Error ? error.message : String(error);
         statuses[`error: ${cause}`] = (statuses[`error: ${cause}`] ?? 0) + 1;
       },
     );
@@ -86,5 +90,23 @@ export async function postPaced(options: {
     void sent.finally(() => inFlight.delete(sent));
   }
   await Promise.all(inFlight);
+  agent.destroy();
   return { okAt, failed, statuses };
+}
+
+/** POSTs `body`; resolves with the status once the whole answer is read. */
+function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
 }

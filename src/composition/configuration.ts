@@ -43,6 +43,8 @@ export interface Configuration {
   readonly tls: TlsConfiguration | undefined;
   readonly relay: RelayConfiguration;
   readonly console: ConsoleConfiguration;
+  /** LATENCY_TRACE_FILE: where this process appends the latency budget's timestamps; unset = off. */
+  readonly latencyTraceFile: string | undefined;
 }
 
 /** The console (`wsb-gateway console`, and `start`); docs/console.md explains each. */
@@ -202,6 +204,7 @@ export function loadConfiguration(
       outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
     },
     console: readConsole(read, env, options.servesConsole === true ? problems : []),
+    latencyTraceFile: env.LATENCY_TRACE_FILE === '' ? undefined : env.LATENCY_TRACE_FILE,
   };
   if (config.nodeEnv === 'production' && (env.DATABASE_URL ?? '') === '') {
     problems.push(

@@ -107,6 +107,7 @@ const SHUTDOWN_ORDER: readonly ServiceIdentifier[] = [
   TOKENS.OwnDatabase,
   TOKENS.DatabaseServer,
   TOKENS.Tracing,
+  TOKENS.LatencyTrace,
 ];
 
 /**

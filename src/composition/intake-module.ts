@@ -20,7 +20,8 @@ import {
   type GroupCommitObserver,
   GroupCommitUnitOfWork,
 } from '../adapters/postgres/group-commit-unit-of-work';
-import { notifyRelayAfterCommit } from '../adapters/postgres/notify-relay-after-commit';
+import { notifyRelayAfterCommit, traceCommits } from '../adapters/postgres/notify-relay-after-commit';
+import type { LatencyTrace } from '../adapters/latency-trace';
 import { OUTBOX_CHANNEL } from '../adapters/postgres/pg-listen-wake-up';
 import { randomIds } from '../adapters/system/system-clock';
 import { AcceptNotification } from '../application/intake/accept-notification';
@@ -55,8 +56,17 @@ export function intakeModule(logger: Logger): ContainerModule {
     // INTAKE_BATCH_MAX=1 is group commit with batches of one: it keeps the commit-in-doubt check.
     bind(TOKENS.IntakeUnitOfWork)
       .toResolvedValue(
-        (db: Kysely<Database>, config: Configuration, log: Logger, metrics: GatewayMetrics): UnitOfWork =>
-          new GroupCommitUnitOfWork(
+        (
+          db: Kysely<Database>,
+          config: Configuration,
+          log: Logger,
+          metrics: GatewayMetrics,
+          { trace }: { readonly trace: LatencyTrace | undefined },
+        ): UnitOfWork => {
+          const notify = config.relay.outboxNotify
+            ? notifyRelayAfterCommit(db, OUTBOX_CHANNEL, undefined, trace)
+            : undefined;
+          return new GroupCommitUnitOfWork(
             db,
             {
               maxBatchSize: config.intakeBatchMax,
@@ -64,9 +74,16 @@ export function intakeModule(logger: Logger): ContainerModule {
               inDoubt: { timeoutMs: config.intakeInDoubtTimeoutMs, graceMs: DEFAULT_IN_DOUBT.graceMs },
             },
             groupCommitObserver(log, metrics),
-            config.relay.outboxNotify ? notifyRelayAfterCommit(db, OUTBOX_CHANNEL) : undefined,
-          ),
-        [TOKENS.IntakeDatabase, TOKENS.Configuration, TOKENS.IntakeLogger, TOKENS.GatewayMetrics],
+            trace === undefined ? notify : traceCommits(trace, notify),
+          );
+        },
+        [
+          TOKENS.IntakeDatabase,
+          TOKENS.Configuration,
+          TOKENS.IntakeLogger,
+          TOKENS.GatewayMetrics,
+          TOKENS.LatencyTrace,
+        ],
       )
       .inSingletonScope();
     bind(TOKENS.AcceptNotification)

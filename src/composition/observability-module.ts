@@ -7,6 +7,7 @@ import { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import { registerReadinessGauge, registerRedactionGauges } from '../adapters/metrics/operations-gauges';
 import type { Database } from '../adapters/postgres/database';
 import { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
+import { LatencyTrace } from '../adapters/latency-trace';
 import { databaseReadiness } from '../adapters/postgres/database-readiness';
 import {
   KyselyOutboxReadModel,
@@ -34,6 +35,15 @@ export const observabilityModule = new ContainerModule(({ bind }) => {
     )
     .inSingletonScope()
     .onDeactivation(({ exporter }) => exporter?.shutdown());
+  bind(TOKENS.LatencyTrace)
+    .toResolvedValue(
+      (config: Configuration) => ({
+        trace: config.latencyTraceFile === undefined ? undefined : new LatencyTrace(config.latencyTraceFile),
+      }),
+      [TOKENS.Configuration],
+    )
+    .inSingletonScope()
+    .onDeactivation(({ trace }) => trace?.close());
   // The outbox gauges read the database on every scrape.
   bind(TOKENS.GatewayMetrics)
     .toResolvedValue(

@@ -8,6 +8,7 @@ import { KyselyRelayStore } from '../adapters/postgres/kysely-relay-store';
 import { PgListenWakeUp } from '../adapters/postgres/pg-listen-wake-up';
 import { AmqpMessagePublisher } from '../adapters/rabbitmq/amqp-message-publisher';
 import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
+import type { LatencyTrace } from '../adapters/latency-trace';
 import { RedactionRunner } from '../adapters/system/redaction-runner';
 import type { Clock } from '../application/clock';
 import type { RedactPayloads } from '../application/operations/redact-payloads';
@@ -66,12 +67,12 @@ export function relayModule(logger: Logger): ContainerModule {
       .onDeactivation((publisher) => publisher.stop());
     bind(TOKENS.OutboxWakeUp)
       .toResolvedValue(
-        (server: DatabaseServer, log: Logger) => {
-          const wakeUp = new PgListenWakeUp(server.connectionString, log);
+        (server: DatabaseServer, log: Logger, { trace }: { readonly trace: LatencyTrace | undefined }) => {
+          const wakeUp = new PgListenWakeUp(server.connectionString, log, trace);
           wakeUp.start();
           return wakeUp;
         },
-        [TOKENS.DatabaseServer, TOKENS.RelayLogger],
+        [TOKENS.DatabaseServer, TOKENS.RelayLogger, TOKENS.LatencyTrace],
       )
       .inSingletonScope()
       .onDeactivation((wakeUp) => wakeUp.stop());
@@ -92,6 +93,7 @@ export function relayModule(logger: Logger): ContainerModule {
           observer: RelayObserver,
           config: Configuration,
           tracing: { readonly exporter: OpenTelemetryTracing | undefined },
+          { trace }: { readonly trace: LatencyTrace | undefined },
         ) =>
           new RelayOutbox(
             tracing.exporter?.traceStore(store) ?? store,
@@ -108,6 +110,13 @@ export function relayModule(logger: Logger): ContainerModule {
               retryBaseMs: config.relay.retryBaseMs,
               retryMaxMs: config.relay.retryMaxMs,
             },
+            Math.random,
+            trace === undefined
+              ? undefined
+              : {
+                  now: () => trace.now(),
+                  batch: (timeline) => trace.record({ event: 'batch', ...timeline }),
+                },
           ),
         [
           TOKENS.OutboxRelayStore,
@@ -117,6 +126,7 @@ export function relayModule(logger: Logger): ContainerModule {
           TOKENS.RelayObserver,
           TOKENS.Configuration,
           TOKENS.Tracing,
+          TOKENS.LatencyTrace,
         ],
       )
       .inSingletonScope();

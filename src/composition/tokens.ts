@@ -29,6 +29,7 @@ import type { CodeLists } from '../domain/code-lists';
 import type { GatewayMetrics } from '../adapters/metrics/gateway-metrics';
 import type { Database } from '../adapters/postgres/database';
 import type { OpenTelemetryTracing } from '../adapters/tracing/opentelemetry-tracing';
+import type { LatencyTrace } from '../adapters/latency-trace';
 import type { RequestTracing } from '../application/intake/request-tracing';
 import type { Configuration } from './configuration';
 
@@ -108,6 +109,8 @@ export const TOKENS = {
   GatewayMetrics: token<GatewayMetrics>('GatewayMetrics'),
   /** OpenTelemetry export, when OTEL_EXPORTER_OTLP_ENDPOINT is set; `exporter` undefined otherwise. */
   Tracing: token<{ readonly exporter: OpenTelemetryTracing | undefined }>('Tracing'),
+  /** The latency budget's timestamps, when LATENCY_TRACE_FILE is set; `trace` undefined otherwise. */
+  LatencyTrace: token<{ readonly trace: LatencyTrace | undefined }>('LatencyTrace'),
   /** How the intake joins each request to a trace: spans when exporting, else the header only. */
   RequestTracing: token<RequestTracing>('RequestTracing'),
   AdminService: token<Service>('AdminService'),

@@ -117,7 +117,7 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
     const attempt = await this.attempt(batch);
     switch (attempt.kind) {
       case 'committed':
-        this.settle(batch, attempt.outcomes, attempt.appendedMessageIds.length > 0);
+        this.settle(batch, attempt.outcomes, attempt.appendedMessageIds);
         return;
       case 'in-doubt': {
         const started = performance.now();
@@ -133,7 +133,7 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
           performance.now() - started,
         );
         if (outcome === 'stored') {
-          this.settle(batch, attempt.outcomes, true);
+          this.settle(batch, attempt.outcomes, attempt.appendedMessageIds);
           return;
         }
         const failure = new StorageUnavailableError(
@@ -220,9 +220,9 @@ export class GroupCommitUnitOfWork implements UnitOfWork {
   private settle(
     batch: readonly QueuedRun[],
     outcomes: ReadonlyArray<PromiseSettledResult<unknown>>,
-    appended: boolean,
+    appended: readonly string[],
   ): void {
-    if (appended) this.commitHook?.afterCommit();
+    if (appended.length > 0) this.commitHook?.afterCommit(appended);
     outcomes.forEach((outcome, i) => {
       const run = batch[i];
       if (run === undefined) return;

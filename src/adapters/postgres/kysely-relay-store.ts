@@ -1,4 +1,4 @@
-import { type ControlledTransaction, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type {
   ChainLimits,
   ClaimedBatch,
@@ -9,6 +9,7 @@ import type {
 import type { Aendringstype, MessageKind } from '../../domain/notification';
 import type { Database } from './database';
 import { chainStatement, type ClaimedRow, skipScanStatement, WALK_FACTOR, walkStatement } from './sql/claim';
+import { type HeldConnection, holdConnection } from './held-connection';
 import { deliveredStatement, failedStatement } from './sql/settle';
 
 /**
@@ -41,13 +42,14 @@ export class KyselyRelayStore implements OutboxRelayStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async claim(limit: number, chain?: ChainLimits): Promise<ClaimedBatch> {
-    const trx = await this.db.startTransaction().execute();
+    const connection = await holdConnection(this.db);
+    const trx = connection.db;
     let messages: RelayMessage[];
     try {
       // Losing a 'delivered' mark in a database crash only means publishing that message again
       // under the same messageId (at-least-once), never losing it; so the claim's commit need not
-      // wait for its WAL flush.
-      await sql`set local synchronous_commit = off`.execute(trx);
+      // wait for its WAL flush. One round trip for both statements (the simple protocol).
+      await connection.script('begin; set local synchronous_commit = off');
       const probeMore = chain !== undefined;
       // First the walk, oldest due row first, over at most WALK_FACTOR × limit rows: when entities
       // have one row each, nearly every row it visits is a head, read in heap order. Then, for
@@ -84,19 +86,21 @@ export class KyselyRelayStore implements OutboxRelayStore {
       if (perEntity > 1 && withMore.size > 0)
         messages = await this.extendChains(trx, messages, withMore, perEntity - 1);
     } catch (error) {
-      await trx
-        .rollback()
-        .execute()
-        .catch(() => undefined);
+      await connection.script('rollback').catch(() => undefined);
+      connection.release();
       throw error;
     }
     if (messages.length === 0) {
-      await trx.commit().execute();
+      try {
+        await connection.script('commit');
+      } finally {
+        connection.release();
+      }
       return EMPTY_BATCH;
     }
     for (const m of messages) this.held.add(m.seq);
     return new PostgresClaim(
-      trx,
+      connection,
       messages,
       () => {
         for (const m of messages) this.held.delete(m.seq);
@@ -130,7 +134,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
 
   /** The walk (sql/claim.ts); says whether it saw every due row, this store's held rows aside. */
   private async walk(
-    trx: ControlledTransaction<Database>,
+    trx: Kysely<Database>,
     limit: number,
     probeMore: boolean,
   ): Promise<{ rows: ClaimedRow[]; sawEveryDueRow: boolean }> {
@@ -141,7 +145,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
 
   /** The skip scan (sql/claim.ts) over the entities after `after` or up to `upTo`. */
   private async skipScan(
-    trx: ControlledTransaction<Database>,
+    trx: Kysely<Database>,
     limit: number,
     probeMore: boolean,
     taken: readonly string[],
@@ -160,7 +164,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
    * commands off them until the claim ends.
    */
   private async extendChains(
-    trx: ControlledTransaction<Database>,
+    trx: Kysely<Database>,
     heads: readonly RelayMessage[],
     withMore: ReadonlySet<string>,
     more: number,
@@ -191,7 +195,7 @@ class PostgresClaim implements ClaimedBatch {
   private open = true;
 
   constructor(
-    private readonly trx: ControlledTransaction<Database>,
+    private readonly connection: HeldConnection,
     readonly messages: readonly RelayMessage[],
     private readonly ended: () => void,
     private readonly onDelivered: (count: number) => void,
@@ -200,17 +204,19 @@ class PostgresClaim implements ClaimedBatch {
   async settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void> {
     this.end();
     try {
-      if (delivered.length > 0) await deliveredStatement(delivered).execute(this.trx);
-      if (failed.length > 0) await failedStatement(failed).execute(this.trx);
-      await this.trx.commit().execute();
+      if (failed.length > 0) await failedStatement(failed).execute(this.connection.db);
+      // The deliveries and the commit in one round trip: the statement carries its seqs inline.
+      await this.connection.script(
+        delivered.length > 0
+          ? `${deliveredStatement(delivered).compile(this.connection.db).sql};\ncommit`
+          : 'commit',
+      );
       if (delivered.length > 0) this.onDelivered(delivered.length);
     } catch (error) {
-      await this.trx
-        .rollback()
-        .execute()
-        .catch(() => undefined);
+      await this.connection.script('rollback').catch(() => undefined);
       throw error;
     } finally {
+      this.connection.release();
       this.ended();
     }
   }
@@ -218,8 +224,9 @@ class PostgresClaim implements ClaimedBatch {
   async release(): Promise<void> {
     this.end();
     try {
-      await this.trx.rollback().execute();
+      await this.connection.script('rollback');
     } finally {
+      this.connection.release();
       this.ended();
     }
   }

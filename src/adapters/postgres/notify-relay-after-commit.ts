@@ -1,9 +1,23 @@
 import { type Kysely, sql } from 'kysely';
+import type { LatencyTrace } from '../latency-trace';
 import type { Database } from './database';
 
-/** Called once for each committed batch that appended rows. */
+/** Called once for each committed batch that appended rows, with the messageIds it appended. */
 export interface BatchCommitHook {
-  afterCommit(): void;
+  afterCommit(messageIds: readonly string[]): void;
+}
+
+/**
+ * Records each batch's commit for the latency budget (LATENCY_TRACE_FILE), then passes it on to
+ * `next` (the NOTIFY, when configured).
+ */
+export function traceCommits(trace: LatencyTrace, next: BatchCommitHook | undefined): BatchCommitHook {
+  return {
+    afterCommit: (messageIds) => {
+      trace.record({ event: 'commit', at: trace.now(), messageIds });
+      next?.afterCommit(messageIds);
+    },
+  };
 }
 
 /**
@@ -18,19 +32,25 @@ export function notifyRelayAfterCommit(
   db: Kysely<Database>,
   channel: string,
   minIntervalMs = 2,
+  trace?: LatencyTrace,
 ): BatchCommitHook {
   let inFlight = false;
   let again = false;
   let lastSentAt = 0;
+  let sent = 0;
   const send = (): void => {
     inFlight = true;
     again = false;
     lastSentAt = performance.now();
-    sql`select pg_notify(${channel}, '')`
+    // Traced, each NOTIFY carries its number, so the relay's trace names the one that woke it.
+    const n = ++sent;
+    const sentAt = trace?.now();
+    sql`select pg_notify(${channel}, ${trace === undefined ? '' : String(n)})`
       .execute(db)
       // A lost wake-up costs latency only: the relay also polls when idle.
       .catch(() => undefined)
       .finally(() => {
+        if (trace !== undefined) trace.record({ event: 'notify', n, sentAt, doneAt: trace.now() });
         if (!again) {
           inFlight = false;
           return;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
 import type { OutboxWakeUp } from '../../application/relay/ports';
+import type { LatencyTrace } from '../latency-trace';
 import { errorMessage } from '../logging';
 
 /** The channel intake notifies (once per committed batch) when it is configured to. */
@@ -25,6 +26,7 @@ export class PgListenWakeUp implements OutboxWakeUp {
   constructor(
     private readonly connectionString: string,
     private readonly logger: Logger,
+    private readonly trace?: LatencyTrace,
   ) {}
 
   start(): void {
@@ -78,7 +80,10 @@ export class PgListenWakeUp implements OutboxWakeUp {
         });
         client.on('end', () => resolve());
       });
-      client.on('notification', () => this.wake());
+      client.on('notification', (message) => {
+        this.trace?.record({ event: 'notified', n: message.payload, at: this.trace.now() });
+        this.wake();
+      });
       try {
         await client.connect();
         await client.query(`listen ${OUTBOX_CHANNEL}`);

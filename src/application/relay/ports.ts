@@ -128,6 +128,28 @@ export interface RelayObserver {
   storeFailed(operation: 'claim' | 'settle' | 'release', error: unknown, retryInMs: number): void;
 }
 
+/**
+ * When each step of one batch happened (ms since the epoch, sub-millisecond): the latency budget's
+ * record (LATENCY_TRACE_FILE). `confirmedAt` is per message: a chain's rows are confirmed one
+ * after another.
+ */
+export interface BatchTimeline {
+  /** When the wait before this claim ended, and what ended it (the loop did not wait: 'busy'). */
+  readonly wokeAt: number;
+  readonly wokenBy: 'wake-up' | 'settle' | 'busy';
+  readonly claimStartedAt: number;
+  readonly claimedAt: number;
+  readonly publishedAt: number;
+  readonly messages: ReadonlyArray<{ readonly messageId: string; readonly confirmedAt: number }>;
+  readonly settledAt: number;
+}
+
+/** Takes the timestamps of the latency budget and records each batch's timeline. */
+export interface RelayTimeline {
+  now(): number;
+  batch(timeline: BatchTimeline): void;
+}
+
 export const silentRelayObserver: RelayObserver = {
   batchClaimed: () => undefined,
   delivered: () => undefined,

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import {
+  type BatchTimeline,
   type ClaimedBatch,
   type DeliveryFailure,
   type FailedMessage,
@@ -11,6 +12,7 @@ import {
   type PublishOutcome,
   type RelayMessage,
   type RelayObserver,
+  type RelayTimeline,
 } from './ports';
 import { abortableSleep } from '../abortable-sleep';
 import { retryDelayMs } from '../backoff';
@@ -58,6 +60,8 @@ export class RelayOutbox {
     private readonly observer: RelayObserver,
     private readonly settings: RelaySettings,
     private readonly random: () => number = Math.random,
+    /** Records each batch's timeline for the latency budget (LATENCY_TRACE_FILE); usually none. */
+    private readonly timeline?: RelayTimeline,
   ) {}
 
   /** Runs until `signal` aborts, then lets the batches in flight finish and resolves. */
@@ -70,6 +74,7 @@ export class RelayOutbox {
     const publishing = new Set<Promise<void>>();
     const open = new Set<Promise<void>>();
     const maxOpen = 2 * this.settings.inFlightBatches;
+    let woke: Woke | undefined;
     while (!signal.aborted) {
       if (!(await this.publisher.ready(signal))) break;
       if (publishing.size >= this.settings.inFlightBatches) {
@@ -80,15 +85,26 @@ export class RelayOutbox {
         await Promise.race(open);
         continue;
       }
+      const claimStartedAt = this.timeline?.now();
       const batch = await this.claim(signal);
       if (batch === undefined) continue;
+      const claim: ClaimTimes | undefined =
+        claimStartedAt === undefined || this.timeline === undefined
+          ? undefined
+          : {
+              wokeAt: woke?.at ?? claimStartedAt,
+              wokenBy: woke?.by ?? 'busy',
+              claimStartedAt,
+              claimedAt: this.timeline.now(),
+            };
+      woke = undefined;
       if (signal.aborted) {
         await this.release(batch);
         break;
       }
       if (batch.messages.length > 0) {
         this.observer.batchClaimed(batch.messages.length);
-        const { confirmed, settled } = this.relay(batch);
+        const { confirmed, settled } = this.relay(batch, claim);
         const confirming: Promise<void> = confirmed.then(() => void publishing.delete(confirming));
         const settling: Promise<void> = settled.then(() => void open.delete(settling));
         publishing.add(confirming);
@@ -97,7 +113,8 @@ export class RelayOutbox {
       if (new Set(batch.messages.map((m) => m.eksternIdentifier)).size < this.settings.batchSize) {
         // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
         // the next rows of its entities eligible.
-        await this.waitForWork(open, signal);
+        const by = await this.waitForWork(open, signal);
+        woke = this.timeline === undefined ? undefined : { at: this.timeline.now(), by };
       }
     }
     await Promise.all(open);
@@ -125,12 +142,18 @@ export class RelayOutbox {
     }
   }
 
-  private async waitForWork(inFlight: ReadonlySet<Promise<void>>, signal: AbortSignal): Promise<void> {
+  /** Waits for a wake-up (a NOTIFY, the poll's timeout) or for a batch in flight to settle. */
+  private async waitForWork(
+    inFlight: ReadonlySet<Promise<void>>,
+    signal: AbortSignal,
+  ): Promise<'wake-up' | 'settle'> {
     const done = new AbortController();
     try {
-      await Promise.race([
-        this.wakeUp.wait(this.settings.idlePollMs, AbortSignal.any([signal, done.signal])),
-        ...inFlight,
+      return await Promise.race([
+        this.wakeUp
+          .wait(this.settings.idlePollMs, AbortSignal.any([signal, done.signal]))
+          .then(() => 'wake-up' as const),
+        ...[...inFlight].map((settling) => settling.then(() => 'settle' as const)),
       ]);
     } finally {
       done.abort();
@@ -148,8 +171,14 @@ export class RelayOutbox {
    * unchanged, when the claim ends, so no row of an entity is ever published before every earlier
    * one is confirmed.
    */
-  private relay(batch: ClaimedBatch): { confirmed: Promise<void>; settled: Promise<void> } {
+  private relay(
+    batch: ClaimedBatch,
+    claim: ClaimTimes | undefined,
+  ): { confirmed: Promise<void>; settled: Promise<void> } {
     const started = this.clock.now().getTime();
+    const timeline = this.timeline;
+    const confirmedAt = new Map<string, number>();
+    const publishedAt = timeline?.now() ?? 0;
     const chains = new Map<string, RelayMessage[]>();
     for (const message of batch.messages) {
       const chain = chains.get(message.eksternIdentifier);
@@ -164,12 +193,15 @@ export class RelayOutbox {
       for (const message of chain.slice(1)) {
         const outcome = await this.publishOne(message);
         outcomes.set(message.seq, outcome);
+        if (timeline !== undefined) confirmedAt.set(message.messageId, timeline.now());
         if (!outcome.ok) return;
       }
     };
     const confirmed = this.publishHeads(heads)
       .then((results) => {
         heads.forEach((head, i) => outcomes.set(head.seq, results[i] ?? NO_OUTCOME));
+        const at = timeline?.now();
+        if (at !== undefined) for (const head of heads) confirmedAt.set(head.messageId, at);
         return Promise.all(
           [...chains.values()].map((chain) =>
             outcomes.get((chain[0] as RelayMessage).seq)?.ok === true ? continueChain(chain) : undefined,
@@ -177,7 +209,17 @@ export class RelayOutbox {
         );
       })
       .then(() => undefined);
-    const settled = confirmed.then(() => this.settle(batch, outcomes, started));
+    let settled = confirmed.then(() => this.settle(batch, outcomes, started));
+    if (timeline !== undefined && claim !== undefined) {
+      settled = settled.then(() =>
+        timeline.batch({
+          ...claim,
+          publishedAt,
+          messages: [...confirmedAt].map(([messageId, at]) => ({ messageId, confirmedAt: at })),
+          settledAt: timeline.now(),
+        }),
+      );
+    }
     return { confirmed, settled };
   }
 
@@ -267,6 +309,13 @@ export class RelayOutbox {
     return retryDelayMs(n, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random);
   }
 }
+
+interface Woke {
+  readonly at: number;
+  readonly by: 'wake-up' | 'settle';
+}
+
+type ClaimTimes = Pick<BatchTimeline, 'wokeAt' | 'wokenBy' | 'claimStartedAt' | 'claimedAt'>;
 
 const NO_OUTCOME: PublishOutcome = {
   ok: false,

@@ -7,6 +7,7 @@ import {
 import { retryDelayMs } from '../../../../src/application/backoff';
 import { RelayOutbox, type RelaySettings } from '../../../../src/application/relay/relay-outbox';
 import {
+  type BatchTimeline,
   type OutboxRelayStore,
   type RelayMessage,
   silentRelayObserver,
@@ -207,6 +208,42 @@ describe('RelayOutbox', () => {
     expect(calls.map((c) => c.length)).to.deep.equal([10, 1, 1]);
     expect(calls[1]).to.deep.equal(['u0']);
     expect(calls[2]).to.deep.equal(['u0']);
+  });
+
+  it('with a timeline, records each batch: its claim, publish, every message’s confirm and the settle, in that order', async () => {
+    const store = new InMemoryRelayStore();
+    const heads = [1, 2, 3].map((n) => store.add(message(`t${n}`, n)));
+    const chained = store.add(message('t1', 4));
+    const publisher = new InMemoryMessagePublisher();
+    let clock = 0;
+    const batches: BatchTimeline[] = [];
+    const timeline = { now: () => ++clock, batch: (t: BatchTimeline) => void batches.push(t) };
+    const stop = new AbortController();
+    const running = new RelayOutbox(
+      store,
+      publisher,
+      new InMemoryWakeUp(),
+      { now: () => new Date() },
+      silentRelayObserver,
+      { ...SETTINGS, chainLength: 128, claimMaxRows: 4000 },
+      random,
+      timeline,
+    ).execute(stop.signal);
+    await until(() => batches.length > 0 && store.rows.every((r) => r.status === 'delivered'));
+    stop.abort();
+    await running;
+    const [batch] = batches;
+    expect(batch?.wokenBy).to.equal('busy');
+    expect(batch?.messages.map((m) => m.messageId).sort()).to.deep.equal(
+      [...heads, chained].map((m) => m.messageId).sort(),
+    );
+    const confirmed = new Map(batch?.messages.map((m) => [m.messageId, m.confirmedAt]));
+    const stamps = [batch?.wokeAt, batch?.claimStartedAt, batch?.claimedAt, batch?.publishedAt].map(Number);
+    expect(stamps).to.deep.equal([...stamps].sort((x, y) => x - y));
+    for (const head of heads) expect(confirmed.get(head.messageId)).to.be.greaterThan(stamps[3]!);
+    // The chain's second row is confirmed after its head.
+    expect(confirmed.get(chained.messageId)).to.be.greaterThan(confirmed.get(heads[0]!.messageId)!);
+    expect(batch?.settledAt).to.be.greaterThan(Math.max(...confirmed.values()));
   });
 
   it('an unroutable message stays pending until it can be routed', async () => {

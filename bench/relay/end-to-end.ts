@@ -1,0 +1,225 @@
+/**
+ * End-to-end latency on the real route, with its latency budget: `wsb-gateway serve` and
+ * `wsb-gateway relay` as processes of their own, each recording its timestamps (LATENCY_TRACE_FILE);
+ * the relay publishes to a topic exchange that routes each message to the relay's own queue
+ * (declared by it, as its default queue is, never consumed) and to a consumed quorum queue. This
+ * process sends evenly paced requests, each its own new entity, and consumes. Phases: on a fresh
+ * table, then after the relay has drained a backlog (its rows delivered, not vacuumed; its messages
+ * left in the relay's queue), each at each rate.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { insertPendingRows, pendingBacklog } from '../../test/support/outbox-rows';
+import { createTestDatabase } from '../../test/support/postgres';
+import { deleteTopology, freshQueue, uniqueName } from '../../test/support/rabbitmq';
+import type { TestIdentityProvider } from '../../test/support/tokens';
+import { startServe } from '../intake';
+import { cpuSecondsOf } from '../support/cpu';
+import { log, percentile } from '../support/figures';
+import { budgetTable, type LatencyBudget, latencyBudget } from '../support/latency-budget';
+import { postPaced } from '../support/paced-load';
+import { relayEnv, startRelayProcess } from '../support/relay-process';
+
+export interface EndToEndPhase {
+  readonly table: 'fresh' | 'after drain';
+  readonly rate: number;
+  readonly count: number;
+  /** HTTP 200 → consumer receipt, ms, the first second not counted. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly failed: number;
+  readonly budget: LatencyBudget;
+  /** CPU seconds per 1 000 messages of the serve and relay processes during the phase. */
+  readonly serveCpuMsPerMessage: number;
+  readonly relayCpuMsPerMessage: number;
+}
+
+export interface EndToEndFigures {
+  readonly phases: EndToEndPhase[];
+  readonly drained: number;
+  readonly drainSeconds: number;
+}
+
+/**
+ * Every rate on a fresh table, then a `drainRows`-message backlog (one per entity) drained by the
+ * relay, then every rate again.
+ */
+export async function measureEndToEnd(
+  idp: TestIdentityProvider,
+  options: { rates?: readonly number[]; seconds?: number; drainRows?: number } = {},
+): Promise<EndToEndFigures> {
+  const rates = options.rates ?? [200, 500];
+  const seconds = options.seconds ?? Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+  const drainRows = options.drainRows ?? Number(process.env.BENCH_E2E_DRAIN_ROWS ?? 100_000);
+  log(
+    `\n== end-to-end latency and its budget: serve and relay processes, ${rates.join(' and ')} req/s for ${seconds} s, fresh and after a ${drainRows}-message drain`,
+  );
+  const exchange = uniqueName('wsb.bench.e2e');
+  const relayQueue = uniqueName('wsb.bench.e2e.relay');
+  const consumed = uniqueName('wsb.bench.e2e.consumed');
+  const jobCenterKode = String(90000 + Math.floor(Math.random() * 9999));
+  const directory = mkdtempSync(path.join(tmpdir(), 'wsb-bench-e2e-'));
+  const traces = { intake: path.join(directory, 'serve.jsonl'), relay: path.join(directory, 'relay.jsonl') };
+  const receipts = path.join(directory, 'receipts.tsv');
+  const database = await createTestDatabase('wsb_bench_e2e');
+  try {
+    await freshQueue(exchange, consumed, `ordningsnotifikation.${jobCenterKode}`);
+    const serve = await startServe(database.url, idp, {
+      env: { AMQP_EXCHANGE: exchange, LATENCY_TRACE_FILE: traces.intake },
+    });
+    const relay = await startRelayProcess(database.url, exchange, 'info', {
+      ...relayEnv(),
+      AMQP_QUEUES: `${relayQueue}:#`,
+      LATENCY_TRACE_FILE: traces.relay,
+    });
+    const consumer = await startConsumerProcess(consumed, receipts);
+    const baseUrl = `http://127.0.0.1:${serve.port}`;
+    const token = await idp.token({ expiresIn: '2h' });
+    const phases: EndToEndPhase[] = [];
+    let drainSeconds = NaN;
+    try {
+      const phase = async (table: EndToEndPhase['table'], rate: number): Promise<void> => {
+        const cpu = { serve: cpuSecondsOf(serve.child.pid), relay: cpuSecondsOf(relay.child.pid) };
+        const prefix = `e2e-${table.replace(' ', '-')}-${rate}-`;
+        const started = performance.now();
+        const sent = await postPaced({
+          baseUrl,
+          token,
+          rate,
+          prefix: prefix.slice(0, -1),
+          jobCenterKode,
+          until: () => performance.now() - started > seconds * 1000,
+        });
+        const serveCpu = cpuSecondsOf(serve.child.pid) - cpu.serve;
+        const relayCpu = cpuSecondsOf(relay.child.pid) - cpu.relay;
+        const received = await receiptsOf(receipts, prefix, sent.okAt.size);
+        // The traces are written by the processes' streams: give them a moment to reach the file.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        phases.push(summarise(table, rate, received, sent, traces, { serve: serveCpu, relay: relayCpu }));
+      };
+      for (const rate of rates) await phase('fresh', rate);
+      if (drainRows > 0) {
+        const drainStarted = performance.now();
+        await insertPendingRows(database.db, {
+          count: drainRows,
+          entities: drainRows,
+          exchange,
+          payloadBytes: 1024,
+          prefix: 'e2e-backlog',
+        });
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          if ((await pendingBacklog(database.db)).pending === 0) break;
+          if (performance.now() - drainStarted > 600_000)
+            throw new Error('the backlog did not drain in 10 min');
+        }
+        drainSeconds = (performance.now() - drainStarted) / 1000;
+        log(`   drained ${drainRows} messages in ${drainSeconds.toFixed(1)} s (insert included)`);
+        for (const rate of rates) await phase('after drain', rate);
+      }
+    } finally {
+      consumer.kill('SIGTERM');
+      await relay.stop();
+      serve.child.kill('SIGTERM');
+      await new Promise((resolve) => serve.child.once('exit', resolve));
+    }
+    const delivered = await sql<{ n: string }>`select count(*) as n from outbox_delivery`.execute(
+      database.db,
+    );
+    log(`   (${delivered.rows[0]?.n} delivered rows at the end)`);
+    return { phases, drained: drainRows, drainSeconds };
+  } finally {
+    await deleteTopology(exchange, [consumed, relayQueue]).catch(() => undefined);
+    await database.drop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The consumer of bench/support/consumer-process.ts, once it consumes. */
+async function startConsumerProcess(queue: string, file: string) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/support/consumer-process.ts', queue, file],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('consuming')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the consumer process exited with ${code}`)));
+  });
+  return child;
+}
+
+interface Receipt {
+  readonly at: number;
+  readonly messageId: string;
+  readonly requestId: string;
+}
+
+/** The consumer's receipts of the requests named `prefix…`, once there are `count` of them. */
+async function receiptsOf(file: string, prefix: string, count: number): Promise<Receipt[]> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const receipts = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.split('\t'))
+      .filter((f) => f[2]?.startsWith(prefix) === true)
+      .map(([at, messageId, requestId]) => ({
+        at: Number(at),
+        messageId: messageId!,
+        requestId: requestId!,
+      }));
+    if (receipts.length >= count) return receipts;
+    if (performance.now() > deadline)
+      throw new Error(`expected ${count} messages, received ${receipts.length}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function summarise(
+  table: EndToEndPhase['table'],
+  rate: number,
+  receipts: readonly Receipt[],
+  sent: Awaited<ReturnType<typeof postPaced>>,
+  traces: { intake: string; relay: string },
+  cpu: { serve: number; relay: number },
+): EndToEndPhase {
+  const epoch = performance.timeOrigin;
+  const observed = [];
+  const latencies: number[] = [];
+  for (const { at, messageId, requestId } of receipts) {
+    const okAt = sent.okAt.get(requestId);
+    // The first second warms up JIT, pools and connections: not counted.
+    if (okAt === undefined || Number(requestId.split('-').at(-1)) < rate) continue;
+    latencies.push(at - (epoch + okAt));
+    observed.push({ messageId, okAt: epoch + okAt, receivedAt: at });
+  }
+  latencies.sort((x, y) => x - y);
+  const budget = latencyBudget(observed, traces.intake, traces.relay);
+  const result: EndToEndPhase = {
+    table,
+    rate,
+    count: latencies.length,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+    failed: sent.failed,
+    budget,
+    serveCpuMsPerMessage: (cpu.serve * 1000) / Math.max(1, sent.okAt.size),
+    relayCpuMsPerMessage: (cpu.relay * 1000) / Math.max(1, sent.okAt.size),
+  };
+  log(
+    `   RESULT end-to-end, ${table}, ${rate} req/s: ${result.count} messages, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms` +
+      `${result.failed > 0 ? `, ${result.failed} requests failed` : ''}; CPU per message serve ${(result.serveCpuMsPerMessage * 1000).toFixed(0)} µs, relay ${(result.relayCpuMsPerMessage * 1000).toFixed(0)} µs; ` +
+      `${budget.traced} traced, claims woken by ${JSON.stringify(budget.wokenBy)}`,
+  );
+  log(budgetTable(budget).replace(/^/gm, '     '));
+  return result;
+}
