@@ -24,10 +24,11 @@ import { postPaced } from '../support/paced-load';
 import { relayEnv, startRelayProcess } from '../support/relay-process';
 
 export interface EndToEndPhase {
-  readonly table: 'fresh' | 'after drain';
+  readonly table: 'fresh' | 'after drain' | 'soak';
   readonly rate: number;
   readonly count: number;
-  /** HTTP 200 → consumer receipt, ms, the first second not counted. */
+  /** HTTP 200 → consumer receipt, ms, the first second not counted, ascending. */
+  readonly latencies: readonly number[];
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -36,6 +37,8 @@ export interface EndToEndPhase {
   /** CPU seconds per 1 000 messages of the serve and relay processes during the phase. */
   readonly serveCpuMsPerMessage: number;
   readonly relayCpuMsPerMessage: number;
+  /** p99 by minute of the phase (by when each request was answered). */
+  readonly minutes: Array<{ readonly p99: number; readonly count: number }>;
 }
 
 export interface EndToEndFigures {
@@ -50,11 +53,18 @@ export interface EndToEndFigures {
  */
 export async function measureEndToEnd(
   idp: TestIdentityProvider,
-  options: { rates?: readonly number[]; seconds?: number; drainRows?: number } = {},
+  options: {
+    rates?: readonly number[];
+    seconds?: number;
+    drainRows?: number;
+    /** A last phase at 300 req/s for this long (0: none), after the others. */
+    soakSeconds?: number;
+  } = {},
 ): Promise<EndToEndFigures> {
   const rates = options.rates ?? [200, 500];
   const seconds = options.seconds ?? Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
   const drainRows = options.drainRows ?? Number(process.env.BENCH_E2E_DRAIN_ROWS ?? 100_000);
+  const soakSeconds = options.soakSeconds ?? Number(process.env.BENCH_SOAK_SECONDS ?? 0);
   log(
     `\n== end-to-end latency and its budget: serve and relay processes, ${rates.join(' and ')} req/s for ${seconds} s, fresh and after a ${drainRows}-message drain`,
   );
@@ -82,7 +92,11 @@ export async function measureEndToEnd(
     const phases: EndToEndPhase[] = [];
     let drainSeconds = NaN;
     try {
-      const phase = async (table: EndToEndPhase['table'], rate: number): Promise<void> => {
+      const phase = async (
+        table: EndToEndPhase['table'],
+        rate: number,
+        duration = seconds,
+      ): Promise<void> => {
         const cpu = { serve: cpuSecondsOf(serve.child.pid), relay: cpuSecondsOf(relay.child.pid) };
         const prefix = `e2e-${table.replace(' ', '-')}-${rate}-`;
         const started = performance.now();
@@ -92,14 +106,16 @@ export async function measureEndToEnd(
           rate,
           prefix: prefix.slice(0, -1),
           jobCenterKode,
-          until: () => performance.now() - started > seconds * 1000,
+          until: () => performance.now() - started > duration * 1000,
         });
         const serveCpu = cpuSecondsOf(serve.child.pid) - cpu.serve;
         const relayCpu = cpuSecondsOf(relay.child.pid) - cpu.relay;
         const received = await receiptsOf(receipts, prefix, sent.okAt.size);
         // The traces are written by the processes' streams: give them a moment to reach the file.
         await new Promise((resolve) => setTimeout(resolve, 500));
-        phases.push(summarise(table, rate, received, sent, traces, { serve: serveCpu, relay: relayCpu }));
+        phases.push(
+          summarise(table, rate, started, received, sent, traces, { serve: serveCpu, relay: relayCpu }),
+        );
       };
       for (const rate of rates) await phase('fresh', rate);
       if (drainRows > 0) {
@@ -121,6 +137,7 @@ export async function measureEndToEnd(
         log(`   drained ${drainRows} messages in ${drainSeconds.toFixed(1)} s (insert included)`);
         for (const rate of rates) await phase('after drain', rate);
       }
+      if (soakSeconds > 0) await phase('soak', 300, soakSeconds);
     } finally {
       consumer.kill('SIGTERM');
       await relay.stop();
@@ -186,6 +203,7 @@ async function receiptsOf(file: string, prefix: string, count: number): Promise<
 function summarise(
   table: EndToEndPhase['table'],
   rate: number,
+  started: number,
   receipts: readonly Receipt[],
   sent: Awaited<ReturnType<typeof postPaced>>,
   traces: { intake: string; relay: string },
@@ -194,11 +212,13 @@ function summarise(
   const epoch = performance.timeOrigin;
   const observed = [];
   const latencies: number[] = [];
+  const byMinute: number[][] = [];
   for (const { at, messageId, requestId } of receipts) {
     const okAt = sent.okAt.get(requestId);
     // The first second warms up JIT, pools and connections: not counted.
     if (okAt === undefined || Number(requestId.split('-').at(-1)) < rate) continue;
     latencies.push(at - (epoch + okAt));
+    (byMinute[Math.floor((okAt - started) / 60_000)] ??= []).push(at - (epoch + okAt));
     observed.push({ messageId, okAt: epoch + okAt, receivedAt: at });
   }
   latencies.sort((x, y) => x - y);
@@ -207,6 +227,7 @@ function summarise(
     table,
     rate,
     count: latencies.length,
+    latencies,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
@@ -214,12 +235,23 @@ function summarise(
     budget,
     serveCpuMsPerMessage: (cpu.serve * 1000) / Math.max(1, sent.okAt.size),
     relayCpuMsPerMessage: (cpu.relay * 1000) / Math.max(1, sent.okAt.size),
+    // Whole minutes only: the phase's last requests may start a minute of a few seconds.
+    minutes: [...byMinute]
+      .map((values = []) => {
+        values.sort((x, y) => x - y);
+        return { p99: percentile(values, 99), count: values.length };
+      })
+      .filter((m, i) => i === 0 || m.count >= 0.8 * rate * 60),
   };
   log(
     `   RESULT end-to-end, ${table}, ${rate} req/s: ${result.count} messages, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms` +
       `${result.failed > 0 ? `, ${result.failed} requests failed` : ''}; CPU per message serve ${(result.serveCpuMsPerMessage * 1000).toFixed(0)} µs, relay ${(result.relayCpuMsPerMessage * 1000).toFixed(0)} µs; ` +
       `${budget.traced} traced, claims woken by ${JSON.stringify(budget.wokenBy)}`,
   );
+  if (result.minutes.length > 2)
+    log(
+      `   RESULT p99 by minute: ${result.minutes.map((m) => m.p99.toFixed(1)).join(', ')} ms; last ÷ second minute ${((result.minutes.at(-1)?.p99 ?? NaN) / (result.minutes[1]?.p99 ?? NaN)).toFixed(2)}`,
+    );
   log(budgetTable(budget).replace(/^/gm, '     '));
   return result;
 }

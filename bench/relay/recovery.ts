@@ -59,6 +59,8 @@ export async function measureRecovery(
   backlog = Number(process.env.BENCH_RECOVERY_ROWS ?? 100_000),
   entities = Number(process.env.BENCH_RECOVERY_ENTITIES ?? 2_000),
   rate = Number(process.env.BENCH_RECOVERY_RATE ?? 300),
+  /** Rates of the latency phases on the drained table (none: `npm run bench` measures them in bench/relay/end-to-end.ts). */
+  latencyRates: readonly number[] = [200, 500],
 ): Promise<RecoveryFigures> {
   log(
     `\n== 4. recovery: ${backlog} pending rows over ${entities} entities drained while the intake takes ${rate} req/s`,
@@ -136,7 +138,7 @@ export async function measureRecovery(
       const jobCenterKode = String(90000 + Math.floor(Math.random() * 9999));
       await freshQueue(exchange, latencyQueue, `ordningsnotifikation.${jobCenterKode}`);
       const seconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
-      for (const latencyRate of [200, 500]) {
+      for (const latencyRate of latencyRates) {
         const consumer = await TestConsumer.start(latencyQueue);
         // Whether autovacuum works on this database meanwhile (it does, after a drain that left
         // ~100 000 dead row versions): sampled once a second, reported with the figures.
