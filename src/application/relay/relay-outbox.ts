@@ -156,7 +156,8 @@ export class RelayOutbox {
         ...[...inFlight].map((settling) => settling.then(() => 'settle' as const)),
       ]);
     } finally {
-      done.abort();
+      // A reason of our own: abort() without one builds a DOMException, stack and all, every wait.
+      done.abort(WAIT_OVER);
     }
   }
 
@@ -309,6 +310,9 @@ export class RelayOutbox {
     return retryDelayMs(n, this.settings.retryBaseMs, this.settings.retryMaxMs, this.random);
   }
 }
+
+/** Ends a wait's own abort signal once the wait is over (see waitForWork). */
+const WAIT_OVER = new Error('the wait is over');
 
 interface Woke {
   readonly at: number;
