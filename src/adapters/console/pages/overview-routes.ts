@@ -8,7 +8,7 @@ export function overviewRoutes(router: Router, r: ConsoleRequests): void {
   const overviewData = async (): Promise<OverviewData> => {
     const since = new Date(r.now().getTime() - 3 * 3600 * 1000);
     const [statistics, minutes, processes] = await Promise.all([
-      deps.statistics.execute(),
+      deps.statistics.execute('estimate'),
       deps.explorer.deliveriesPerMinute(since),
       deps.explorer.connectedProcesses(),
     ]);
