@@ -23,11 +23,16 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Starts `wsb-gateway <args>` as its own process: from source through tsx, or from `entry` (the
+ * built `dist/src/main.js`, say).
+ */
 export function startGateway(
   args: readonly string[],
   env: Record<string, string | undefined>,
+  entry: readonly string[] = ['--import', 'tsx', 'src/main.ts'],
 ): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
