@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { startGateway } from '../test/support/gateway-process';
+import { FROM_SOURCE, startGateway } from '../test/support/gateway-process';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 import { addExplorerData } from './explorer-timings';
 import { cpuSecondsOf } from './support/cpu';
@@ -36,6 +36,8 @@ export interface PageTiming {
 }
 
 export interface ConsoleFigures {
+  /** How the console ran: `node dist/src/main.js console` (built) or through tsx from source. */
+  readonly command: string;
   readonly pages: readonly PageTiming[];
   /** Resident set of the console process after the run, and its peak, in MB. */
   readonly rssMb: number;
@@ -43,6 +45,7 @@ export interface ConsoleFigures {
 }
 
 interface ConsoleProcess {
+  readonly command: string;
   readonly baseUrl: string;
   readonly pid: number;
   stop(): Promise<void>;
@@ -67,7 +70,7 @@ async function startConsoleProcess(
   env: Record<string, string | undefined> = {},
 ): Promise<ConsoleProcess> {
   const port = await freePort();
-  const built = process.env.BENCH_CONSOLE_BUILT === '1' ? ['dist/src/main.js'] : undefined;
+  const entry = process.env.BENCH_CONSOLE_BUILT === '1' ? ['dist/src/main.js'] : FROM_SOURCE;
   const gateway = startGateway(
     ['console'],
     {
@@ -78,7 +81,7 @@ async function startConsoleProcess(
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       ...env,
     },
-    built,
+    entry,
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -99,7 +102,12 @@ async function startConsoleProcess(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { baseUrl, pid: gateway.child.pid ?? 0, stop: () => gateway.stop().then(() => undefined) };
+  return {
+    command: `node ${entry.join(' ')} console`,
+    baseUrl,
+    pid: gateway.child.pid ?? 0,
+    stop: () => gateway.stop().then(() => undefined),
+  };
 }
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -190,14 +198,14 @@ export async function timeConsolePages(
         consoleCpuMs,
       });
     }
-    return { pages, ...memoryOf(server.pid) };
+    return { command: server.command, pages, ...memoryOf(server.pid) };
   } finally {
     await server.stop();
   }
 }
 
 export function printConsoleFigures(figures: ConsoleFigures): void {
-  console.log('  console pages over HTTP (GET, signed in as operator):');
+  console.log(`  console pages over HTTP (GET, signed in as operator; console: ${figures.command}):`);
   for (const p of figures.pages) {
     const flag = p.p95Ms > 100 ? '  ← over 100 ms' : '';
     console.log(
