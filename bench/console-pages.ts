@@ -39,6 +39,8 @@ export interface ConsoleFigures {
   /** How the console ran: `node dist/src/main.js console` (built) or through tsx from source. */
   readonly command: string;
   readonly pages: readonly PageTiming[];
+  /** Resident set of the console process once it answered /login, before any page, in MB. */
+  readonly startRssMb: number;
   /** Resident set of the console process after the run, and its peak, in MB. */
   readonly rssMb: number;
   readonly peakRssMb: number;
@@ -143,6 +145,7 @@ export async function timeConsolePages(
 ): Promise<ConsoleFigures> {
   const server = await startConsoleProcess(database.url, { LOG_LEVEL: 'warn' });
   try {
+    const startRssMb = memoryOf(server.pid).rssMb;
     const cookie = await signIn(server.baseUrl);
     const week = new Date(Date.now() - 7 * 86_400_000).toISOString();
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();
@@ -198,7 +201,7 @@ export async function timeConsolePages(
         consoleCpuMs,
       });
     }
-    return { command: server.command, pages, ...memoryOf(server.pid) };
+    return { command: server.command, pages, startRssMb, ...memoryOf(server.pid) };
   } finally {
     await server.stop();
   }
@@ -213,7 +216,7 @@ export function printConsoleFigures(figures: ConsoleFigures): void {
     );
   }
   console.log(
-    `  console process: RSS ${figures.rssMb.toFixed(1)} MB after the run, peak ${figures.peakRssMb.toFixed(1)} MB`,
+    `  console process: RSS ${figures.startRssMb.toFixed(1)} MB before the first page, ${figures.rssMb.toFixed(1)} MB after the run, peak ${figures.peakRssMb.toFixed(1)} MB`,
   );
 }
 
