@@ -25,6 +25,7 @@ import type { Database } from '../src/adapters/postgres/database';
 import { KyselyPayloadRedactionStore } from '../src/adapters/postgres/kysely-payload-redaction-store';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { walkStatement } from '../src/adapters/postgres/sql/claim';
+import { DELIVERED_ESTIMATE_SQL } from '../src/adapters/postgres/sql/delivered-estimate';
 import { deliveredStatement } from '../src/adapters/postgres/sql/settle';
 import {
   BLOCKED_ENTITIES_SQL,
@@ -131,6 +132,9 @@ async function measure(database: TestDatabase, rows: number): Promise<void> {
   );
   console.log(
     `  stats: delivered count  ${fmt(await timeQuery(pool, DELIVERED_COUNT_SQL.compile(database.db), 3))}`,
+  );
+  console.log(
+    `  stats: delivered estimate (the console's overview) ${fmt(await timeQuery(pool, DELIVERED_ESTIMATE_SQL.compile(database.db).sql))}`,
   );
   const vars = {
     jobcenter: '10101',
