@@ -34,10 +34,14 @@ export async function timeCall(work: () => Promise<number>, repeat: number): Pro
 
 /**
  * GDPR notices across the history (`notices`, delivered and done, each having erased one earlier
- * row), 10 newest still waiting for an undelivered row, failing rows in outbox_pending, and an
+ * row), the 50 newest (a whole /gdpr page) still waiting for an undelivered row, failing rows in outbox_pending, and an
  * action log of `actions` single parks plus one bulk replay of 200 messages.
  */
-async function addExplorerData(database: TestDatabase, notices: number, actions: number): Promise<void> {
+export async function addExplorerData(
+  database: TestDatabase,
+  notices = 5000,
+  actions = 10_000,
+): Promise<void> {
   const pool = database.pool;
   const tag = randomUUID().slice(0, 8);
   await pool.query(
@@ -64,7 +68,8 @@ async function addExplorerData(database: TestDatabase, notices: number, actions:
        from erased e where d.seq = e.seq`,
     [tag],
   );
-  // Ten newest notices wait: each names an entity of the undelivered set.
+  // The 50 newest notices wait, each for an entity of the undelivered set: the console's whole
+  // first /gdpr page asks what each waits for.
   await pool.query(
     `with appended as (
        insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode, registrerings_dato,
@@ -75,7 +80,7 @@ async function addExplorerData(database: TestDatabase, notices: number, actions:
               jsonb_build_object('gdprSlettetNotifikation', jsonb_build_object('eksternIdentifier', md5('u' || i)::uuid,
                 'body', jsonb_build_object('cprNumre', jsonb_build_array('0000001000'),
                                            'slettedeExternalIdentifiers', jsonb_build_array())))
-         from generate_series(1, 10) i
+         from generate_series(1, 50) i
        returning seq)
      insert into outbox_delivery (seq, delivered_at, attempts) select seq, now(), 1 from appended`,
     [tag],
@@ -113,7 +118,7 @@ async function addExplorerData(database: TestDatabase, notices: number, actions:
 
 /** Times each question `repeat` times; prints median and p95, and returns the slowest p95. */
 export async function measureExplorer(database: TestDatabase, repeat: number): Promise<number> {
-  await addExplorerData(database, 5000, 10_000);
+  await addExplorerData(database);
   const explorer: OutboxExplorer = new KyselyOutboxExplorer(database.db);
   const pool = database.pool;
   const one = async (query: string) => (await pool.query<{ v: string }>(query)).rows[0]!.v;
@@ -138,6 +143,7 @@ export async function measureExplorer(database: TestDatabase, repeat: number): P
   const groups = await explorer.failureGroups();
   const largest = groups[0]?.fingerprint ?? '0'.repeat(32);
   const notices = (await explorer.erasureNotices(undefined, 20)).next ?? undefined;
+  const doneNotices = (await explorer.erasureNotices(undefined, 50)).next ?? undefined;
 
   const page = async (p: Promise<{ items: readonly unknown[] }>) => (await p).items.length;
   const list = async (p: Promise<readonly unknown[]>) => (await p).length;
@@ -186,8 +192,9 @@ export async function measureExplorer(database: TestDatabase, repeat: number): P
       'actions: since a week ago',
       () => page(explorer.actions({ since: new Date(Date.now() - 7 * day), limit: 50 })),
     ],
-    ['erasureNotices: newest 20 (10 waiting)', () => page(explorer.erasureNotices(undefined, 20))],
-    ['erasureNotices: next 20', () => page(explorer.erasureNotices(notices, 20))],
+    ['erasureNotices: newest 50 (all waiting)', () => page(explorer.erasureNotices(undefined, 50))],
+    ['erasureNotices: next 20 (waiting)', () => page(explorer.erasureNotices(notices, 20))],
+    ['erasureNotices: 50 after the waiting (done)', () => page(explorer.erasureNotices(doneNotices, 50))],
     ['subjectAccess: one CPR number', () => list(explorer.subjectAccess('0000123456'))],
     [
       'deliveriesPerMinute: last 3 hours',

@@ -8,10 +8,12 @@
  * auditors' documented queries, and payload redaction throughput. Then it replays what the relay
  * really does — rows inserted pending, then delivered by the relay's settle statement — to show the
  * claim before and after (auto)vacuum has cleaned outbox_pending.
+ * At the largest size, every console page over HTTP from a `wsb-gateway console` process on that
+ * same database (bench/console-pages.ts), and the process's memory.
  * Last, what migration 0005 (the narrow delivery record) costs on a database holding the largest
  * size in the old shape.
  *
- * BENCH_SIZES=10000,1000000 (default) · BENCH_REPEAT=15 · BENCH_MIGRATION_ROWS (default: the
+ * BENCH_SIZES=10000,1000000 (default) · BENCH_REPEAT=15 (BENCH_REPEAT also sets the console pages', default 20) · BENCH_MIGRATION_ROWS (default: the
  * largest size; 0 skips it) · TEST_POSTGRES_URL as for the tests.
  */
 import { randomUUID } from 'node:crypto';
@@ -23,6 +25,7 @@ import type { Database } from '../src/adapters/postgres/database';
 import { KyselyPayloadRedactionStore } from '../src/adapters/postgres/kysely-payload-redaction-store';
 import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { walkStatement } from '../src/adapters/postgres/sql/claim';
+import { DELIVERED_ESTIMATE_SQL } from '../src/adapters/postgres/sql/delivered-estimate';
 import { deliveredStatement } from '../src/adapters/postgres/sql/settle';
 import {
   BLOCKED_ENTITIES_SQL,
@@ -30,7 +33,9 @@ import {
   UNDELIVERED_SUMMARY_SQL,
 } from '../src/adapters/postgres/kysely-outbox-read-model';
 import { documentedQueries, withVariables } from '../test/support/audit-queries';
+import { printConsoleFigures, timeConsolePages } from './console-pages';
 import { measureExplorer } from './explorer-timings';
+import { deliveredRowsSelect, historySamples, insertDelivered, undeliveredSet } from './support/history-fill';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10000,1000000').split(',').map(Number);
@@ -94,63 +99,6 @@ function timeStoreClaim(db: Kysely<Database>): Promise<Timing> {
 
 const fmt = (t: Timing) => `median ${t.median.toFixed(2)} ms, p95 ${t.p95.toFixed(2)} ms (${t.rows} rows)`;
 
-/** Inserts rows [from, to) as delivered, received over the last 60 days in seq order; ~1 KB payload each. */
-async function insertDelivered(pool: pg.Pool, from: number, to: number): Promise<void> {
-  const chunk = 100_000;
-  for (let start = from; start < to; start += chunk) {
-    const end = Math.min(to, start + chunk);
-    await pool.query(
-      `with appended as (
-         insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode,
-                             registrerings_dato, aendringstype, client_id, received_at, exchange, routing_key, payload)
-         ${deliveredRowsSelect}
-         returning seq, received_at)
-       insert into outbox_delivery (seq, delivered_at, attempts)
-       select seq, received_at + interval '200 milliseconds', 1 from appended`,
-      [start, end, to],
-    );
-  }
-}
-
-/**
- * Rows [$1, $2) of $3 as outbox columns up to the payload, received over the last 60 days in seq
- * order; ~1 KB payload each. Shared by the new schema's fill and the old one's (migration cost).
- */
-const deliveredRowsSelect = `
-  select md5('m' || i)::uuid, 'bench-' || i, 'Ordningsnotifikation', md5('e' || (i / 3))::uuid,
-         lpad(((i % 98) + 101)::text, 3, '0') || '01',
-         ts, case when i % 3 = 0 then 'Oprettelse' else 'Opdatering' end, 'vitas',
-         ts, 'virksomhedsordning.webservicebesked', 'ordningsnotifikation.' || lpad(((i % 98) + 101)::text, 3, '0') || '01',
-         jsonb_build_object('ordningsnotifikation', jsonb_build_object(
-           'eksternIdentifier', md5('e' || (i / 3))::uuid, 'jobCenterKode', '10101', 'erOprettelse', i % 3 = 0,
-           'registreringsDato', ts,
-           'body', jsonb_build_object('cprNummer', lpad((i % 5000000)::text, 10, '0'), 'cvrNummer', '12345678',
-             'ansvarligMedarbejderEmail', 'sagsbehandler@jobcenter.example', 'jobtilbud', 1,
-             'vitasDybtLink', 'https://vitas.example/sag/' || i, 'note', repeat(md5(i::text), 24))))
-    from (select i, now() - interval '60 days' * (1 - i::float8 / $3) as ts
-            from generate_series($1::bigint, $2::bigint - 1) i) g`;
-
-async function undeliveredSet(pool: pg.Pool): Promise<void> {
-  await pool.query(`
-    with gone as (delete from outbox_pending returning seq)
-    delete from outbox where seq in (select seq from gone)`);
-  await pool.query(
-    `with appended as (
-       insert into outbox (message_id, request_id, message_type, ekstern_identifier, jobcenter_kode, registrerings_dato,
-                           aendringstype, client_id, received_at, exchange, routing_key, payload)
-       select gen_random_uuid(), 'bench-undelivered-' || i || '-' || $1, 'Ordningsnotifikation',
-              md5('u' || (i / 2))::uuid, '10101', now(), 'Opdatering', 'vitas', now(),
-              'virksomhedsordning.webservicebesked', 'ordningsnotifikation.10101',
-              jsonb_build_object('note', repeat(md5(i::text), 24))
-         from generate_series(0, 204) i
-       returning seq, ekstern_identifier, received_at, request_id)
-     insert into outbox_pending (seq, ekstern_identifier, received_at, parked, attempts)
-     select seq, ekstern_identifier, received_at, n < 5, case when n < 5 then 9 else 0 end
-       from (select *, row_number() over (order by seq) - 1 as n from appended) a`,
-    [randomUUID().slice(0, 8)],
-  );
-}
-
 async function sizes(pool: pg.Pool): Promise<void> {
   for (const table of ['outbox', 'outbox_pending', 'outbox_delivery']) {
     const { rows } = await pool.query<{ total: string; heap: string; indexes: string }>(
@@ -185,6 +133,9 @@ async function measure(database: TestDatabase, rows: number): Promise<void> {
   console.log(
     `  stats: delivered count  ${fmt(await timeQuery(pool, DELIVERED_COUNT_SQL.compile(database.db), 3))}`,
   );
+  console.log(
+    `  stats: delivered estimate (the console's overview) ${fmt(await timeQuery(pool, DELIVERED_ESTIMATE_SQL.compile(database.db).sql))}`,
+  );
   const vars = {
     jobcenter: '10101',
     from: new Date(Date.now() - 7 * 86_400_000).toISOString(),
@@ -202,6 +153,10 @@ async function measure(database: TestDatabase, rows: number): Promise<void> {
     );
   }
   await measureExplorer(database, REPEAT);
+  if (rows === Math.max(...SIZES)) {
+    console.log(`\n## console pages at ${rows.toLocaleString('en')} delivered rows`);
+    printConsoleFigures(await timeConsolePages(database, await historySamples(database, rows)));
+  }
 }
 
 async function redactionThroughput(database: TestDatabase, cap: number): Promise<void> {

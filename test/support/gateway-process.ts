@@ -23,11 +23,19 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Node's arguments that run the gateway from source. */
+export const FROM_SOURCE: readonly string[] = ['--import', 'tsx', 'src/main.ts'];
+
+/**
+ * Starts `wsb-gateway <args>` as its own process: from source through tsx, or from `entry` (the
+ * built `dist/src/main.js`, say).
+ */
 export function startGateway(
   args: readonly string[],
   env: Record<string, string | undefined>,
+  entry: readonly string[] = FROM_SOURCE,
 ): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...entry, ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -114,7 +114,7 @@ class OutboxCli {
   }
 
   private async stats(args: ParsedArguments): Promise<number> {
-    const result = await this.useCases.stats.execute();
+    const result = await this.useCases.stats.execute('exact');
     this.io.out(flag(args, 'json') ? jsonOf(result) : formatStatistics(result));
     return EXIT_OK;
   }

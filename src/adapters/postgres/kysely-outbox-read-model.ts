@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type {
+  DeliveredCount,
   OutboxEntry,
   OutboxReadModel,
   OutboxStatistics,
@@ -7,6 +8,7 @@ import type {
 } from '../../application/operations/ports';
 import { translateUnavailable } from './connection';
 import type { Database, OutboxAuditView } from './database';
+import { DELIVERED_ESTIMATE_SQL } from './sql/delivered-estimate';
 
 /**
  * An outbox row's metadata with its delivery state, as the read model and operators see it: the
@@ -75,7 +77,7 @@ export const UNDELIVERED_SUMMARY_SQL = sql<{
     from outbox_pending
    group by parked`;
 
-/** Delivered rows, counted exactly: a scan of outbox_delivery, which grows with history. */
+/** Delivered rows, counted exactly: a scan of outbox_delivery, which grows with history (see statistics). */
 export const DELIVERED_COUNT_SQL = sql<{ n: string }>`select count(*) as n from outbox_delivery`;
 
 /** Entities whose oldest undelivered row is parked or has failed at least once. */
@@ -86,15 +88,34 @@ export const BLOCKED_ENTITIES_SQL = sql<{ n: string }>`
            order by ekstern_identifier, seq) oldest
    where parked or attempts > 0`;
 
-export class KyselyOutboxReadModel implements OutboxReadModel {
-  constructor(private readonly db: Kysely<Database>) {}
+/**
+ * Below this many delivered rows (as estimated) `estimate` still counts them: a count of this many
+ * takes milliseconds, and a small outbox (a new installation, the tests) shows the exact figure.
+ */
+export const COUNT_DELIVERED_BELOW = 100_000;
 
-  async statistics(): Promise<OutboxStatistics> {
+export class KyselyOutboxReadModel implements OutboxReadModel {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly countDeliveredBelow = COUNT_DELIVERED_BELOW,
+  ) {}
+
+  /** The delivered rows: counted, or the planner's estimate when asked for and the history is long. */
+  private async delivered(how: DeliveredCount): Promise<{ n: number; estimated: boolean }> {
+    if (how === 'estimate') {
+      const estimate = (await DELIVERED_ESTIMATE_SQL.execute(this.db)).rows[0]?.n ?? null;
+      if (estimate !== null && Number(estimate) >= this.countDeliveredBelow) {
+        return { n: Number(estimate), estimated: true };
+      }
+    }
+    const { rows } = await DELIVERED_COUNT_SQL.execute(this.db);
+    return { n: Number(rows[0]?.n ?? 0), estimated: false };
+  }
+
+  async statistics(how: DeliveredCount): Promise<OutboxStatistics> {
     try {
       const undelivered = await UNDELIVERED_SUMMARY_SQL.execute(this.db);
-      // Delivered rows are the whole history: counted from the planner's estimate would be cheaper,
-      // but an operator asking wants the exact figure and the command runs rarely.
-      const delivered = await DELIVERED_COUNT_SQL.execute(this.db);
+      const delivered = await this.delivered(how);
       const blocked = await BLOCKED_ENTITIES_SQL.execute(this.db);
       const erasures = await sql<{ n: string }>`
         select count(*) as n from outbox o
@@ -109,12 +130,13 @@ export class KyselyOutboxReadModel implements OutboxReadModel {
         countByStatus: {
           pending: byStatus.get('pending')?.n ?? 0,
           parked: byStatus.get('parked')?.n ?? 0,
-          delivered: Number(delivered.rows[0]?.n ?? 0),
+          delivered: delivered.n,
         },
         oldestPendingAgeSeconds: age('pending'),
         oldestParkedAgeSeconds: age('parked'),
         blockedEntities: Number(blocked.rows[0]?.n ?? 0),
         gdprErasuresWaiting: Number(erasures.rows[0]?.n ?? 0),
+        deliveredEstimated: delivered.estimated,
       };
     } catch (error) {
       return translateUnavailable(error);

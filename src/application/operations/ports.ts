@@ -38,11 +38,20 @@ export interface OutboxStatistics {
   readonly blockedEntities: number;
   /** Delivered GDPR notifications still holding their payload: earlier messages they erase are undelivered. */
   readonly gdprErasuresWaiting: number;
+  /** countByStatus.delivered is the database's estimate, not a count (asked for with `estimate`). */
+  readonly deliveredEstimated: boolean;
 }
+
+/**
+ * How statistics() counts the delivered rows, the whole history: `exact` reads every one (the CLI's
+ * `outbox stats`, run rarely); `estimate` may answer from the database's statistics once the
+ * history is too long to count on every look (the console's overview, polled every few seconds).
+ */
+export type DeliveredCount = 'exact' | 'estimate';
 
 /** Reads for operators; no transaction needed. */
 export interface OutboxReadModel {
-  statistics(): Promise<OutboxStatistics>;
+  statistics(delivered: DeliveredCount): Promise<OutboxStatistics>;
   /** Rows whose message id or request id is `id` (a request id may look like a uuid). */
   find(id: string): Promise<OutboxEntry[]>;
   payloadOf(messageId: string): Promise<Readonly<Record<string, unknown>> | null>;

@@ -57,6 +57,9 @@ export function journey(world: () => ConsoleWorld): void {
       await page.goto(`${base}/`);
       const text = (await page.textContent('body')) ?? '';
       expect(text.toLowerCase()).to.contain('development mode');
+      // A short history is counted: the figure is exact, not "about" an estimate.
+      expect(await page.locator('#fig-delivered').textContent()).to.match(/^\s*\d+\s*$/);
+      expect(await page.locator('#delivered-estimated').count()).to.equal(0);
       const cookies = await context.cookies(base);
       expect(cookies.length, 'a session cookie').to.be.greaterThan(0);
       for (const cookie of cookies) {

@@ -75,7 +75,7 @@ describe('payload redaction (retention and GDPR) against PostgreSQL', () => {
       park: (id) => updatePending(database.db, id, { parked: true, last_error: 'unroutable: no binding' }),
       redacted,
       erasuresWaiting: async () =>
-        (await new KyselyOutboxReadModel(database.db).statistics()).gdprErasuresWaiting,
+        (await new KyselyOutboxReadModel(database.db).statistics('exact')).gdprErasuresWaiting,
       sweep: (settings, observer) =>
         new RedactPayloads(
           new KyselyPayloadRedactionStore(database.db),

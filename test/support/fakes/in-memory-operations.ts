@@ -102,6 +102,7 @@ export class InMemoryOperations {
   }
 
   readonly readModel: OutboxReadModel = {
+    // No planner here: the count is always exact.
     statistics: () => Promise.resolve(this.statistics()),
     find: (id) => Promise.resolve(this.find(id)),
     payloadOf: (messageId) => Promise.resolve(this.payload(messageId.toLowerCase())),
@@ -241,6 +242,7 @@ export class InMemoryOperations {
         (s) => s.status === 'parked' || s.attempts > 0,
       ).length,
       gdprErasuresWaiting,
+      deliveredEstimated: false,
     };
   }
 

@@ -67,7 +67,7 @@
       setText('fig-parked', data.parked);
       setText('fig-oldest', data.oldestPendingAge);
       setText('fig-blocked', data.blockedEntities);
-      setText('fig-delivered', data.delivered);
+      setText('fig-delivered', data.deliveredText);
       const s = data.series;
       chart(
         'chart-delivered',

@@ -12,12 +12,23 @@ export interface OverviewData {
   readonly processes: readonly ConnectedProcess[];
 }
 
+/**
+ * Delivered (all time) as shown: the count, or "about" the database's estimate to three significant
+ * figures once the history is too long to count every few seconds (OutboxReadModel.statistics).
+ */
+export function deliveredFigure(s: OutboxStatistics): string {
+  const n = s.countByStatus.delivered;
+  return s.deliveredEstimated ? `about ${Number(n.toPrecision(3)).toLocaleString('en')}` : String(n);
+}
+
 /** What the overview's script polls: the figures and the chart series, as JSON. */
 export function overviewJson(data: OverviewData): unknown {
   return {
     pending: data.statistics.countByStatus.pending,
     parked: data.statistics.countByStatus.parked,
     delivered: data.statistics.countByStatus.delivered,
+    deliveredEstimated: data.statistics.deliveredEstimated,
+    deliveredText: deliveredFigure(data.statistics),
     oldestPendingAge: formatAge(data.statistics.oldestPendingAgeSeconds),
     blockedEntities: data.statistics.blockedEntities,
     series: {
@@ -55,8 +66,16 @@ export function overviewPage(page: PageContext, data: OverviewData): Html {
           ${figure('fig-parked', 'Parked', s.countByStatus.parked)}
           ${figure('fig-oldest', 'Oldest pending', formatAge(s.oldestPendingAgeSeconds))}
           ${figure('fig-blocked', 'Blocked entities', s.blockedEntities)}
-          ${figure('fig-delivered', 'Delivered (all time)', s.countByStatus.delivered)}
+          ${figure('fig-delivered', 'Delivered (all time)', deliveredFigure(s))}
         </dl>
+        ${
+          s.deliveredEstimated
+            ? html`<p class="hint" id="delivered-estimated">
+                Delivered (all time) is the database's estimate from its statistics, not a count:
+                <code>wsb-gateway outbox stats</code> counts exactly.
+              </p>`
+            : null
+        }
         <p class="hint" id="live-status" aria-live="polite">Updates every 5 seconds.</p>
       </section>
       <section aria-labelledby="h-charts">

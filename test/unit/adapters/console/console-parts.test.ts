@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { html } from '../../../../src/adapters/console/html';
 import { roleFromClaim } from '../../../../src/adapters/console/oidc-sign-in';
 import { maskCpr } from '../../../../src/adapters/console/pages/layout';
+import { overviewJson, overviewPage } from '../../../../src/adapters/console/pages/overview';
 import { SessionStore } from '../../../../src/adapters/console/sessions';
 
 describe('adapters/console: templates, roles and sessions', () => {
@@ -25,6 +26,36 @@ describe('adapters/console: templates, roles and sessions', () => {
     expect(roleFromClaim(['admin'])).to.equal(undefined);
     expect(roleFromClaim(undefined)).to.equal(undefined);
     expect(roleFromClaim({ role: 'wsb-operator' })).to.equal(undefined);
+  });
+
+  it('shows delivered (all time) as a count, or as "about" an estimate and says so', () => {
+    const statistics = {
+      countByStatus: { pending: 2, parked: 1, delivered: 1_234_567 },
+      oldestPendingAgeSeconds: 3,
+      oldestParkedAgeSeconds: 9,
+      blockedEntities: 1,
+      gdprErasuresWaiting: 0,
+      deliveredEstimated: false,
+    };
+    const page = {
+      user: undefined,
+      csrfToken: undefined,
+      developmentMode: false,
+      flash: undefined,
+      path: '/',
+    };
+    const figures = (deliveredEstimated: boolean) => {
+      const data = { statistics: { ...statistics, deliveredEstimated }, minutes: [], processes: [] };
+      return { text: overviewPage(page, data).text, json: overviewJson(data) };
+    };
+    const counted = figures(false);
+    expect(counted.text).to.match(/id="fig-delivered">\s*1234567\s*</);
+    expect(counted.text).to.not.include('delivered-estimated');
+    expect(counted.json).to.deep.include({ delivered: 1_234_567, deliveredText: '1234567' });
+    const estimated = figures(true);
+    expect(estimated.text).to.match(/id="fig-delivered">\s*about 1,230,000\s*</);
+    expect(estimated.text).to.include('id="delivered-estimated"');
+    expect(estimated.json).to.deep.include({ deliveredEstimated: true, deliveredText: 'about 1,230,000' });
   });
 
   it('masks a CPR number in free text to its birth date', () => {

@@ -36,7 +36,7 @@ describeRedactionContract('RedactPayloads over the in-memory outbox', () => {
     deliver: (id, at) => Promise.resolve(operations.markDelivered(id, at)),
     park: (id) => Promise.resolve(operations.markParked(id, 'unroutable: no binding')),
     redacted: async (id) => (await operations.readModel.payloadOf(id)) === null,
-    erasuresWaiting: async () => (await operations.readModel.statistics()).gdprErasuresWaiting,
+    erasuresWaiting: async () => (await operations.readModel.statistics('exact')).gdprErasuresWaiting,
     sweep: (settings, observer) =>
       new RedactPayloads(operations.redactionStore, clock, observer, operations.unitOfWork, settings),
   });
