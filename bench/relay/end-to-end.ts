@@ -14,7 +14,8 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { insertPendingRows, pendingBacklog } from '../../test/support/outbox-rows';
 import { createTestDatabase } from '../../test/support/postgres';
-import { deleteTopology, freshQueue, uniqueName } from '../../test/support/rabbitmq';
+import { connect } from 'amqplib';
+import { deleteTopology, freshQueue, TEST_AMQP_URL, uniqueName } from '../../test/support/rabbitmq';
 import type { TestIdentityProvider } from '../../test/support/tokens';
 import { startServe } from '../intake';
 import { cpuSecondsOf } from '../support/cpu';
@@ -45,6 +46,15 @@ export interface EndToEndFigures {
   readonly phases: EndToEndPhase[];
   readonly drained: number;
   readonly drainSeconds: number;
+  /**
+   * The route's floor, same run: raw amqplib publishing one message at a time at each rate to the
+   * same exchange (both queues), publish → consumer receipt and publish → confirm, p50 and p99 in ms.
+   */
+  readonly raw: Array<{
+    rate: number;
+    receipt: { p50: number; p99: number };
+    confirm: { p50: number; p99: number };
+  }>;
 }
 
 /**
@@ -90,6 +100,7 @@ export async function measureEndToEnd(
     const baseUrl = `http://127.0.0.1:${serve.port}`;
     const token = await idp.token({ expiresIn: '2h' });
     const phases: EndToEndPhase[] = [];
+    const raw: EndToEndFigures['raw'] = [];
     let drainSeconds = NaN;
     try {
       const phase = async (
@@ -137,6 +148,7 @@ export async function measureEndToEnd(
         log(`   drained ${drainRows} messages in ${drainSeconds.toFixed(1)} s (insert included)`);
         for (const rate of rates) await phase('after drain', rate);
       }
+      for (const rate of rates) raw.push(await rawRoute(exchange, jobCenterKode, rate, seconds, receipts));
       if (soakSeconds > 0) await phase('soak', 300, soakSeconds);
     } finally {
       consumer.kill('SIGTERM');
@@ -148,12 +160,78 @@ export async function measureEndToEnd(
       database.db,
     );
     log(`   (${delivered.rows[0]?.n} delivered rows at the end)`);
-    return { phases, drained: drainRows, drainSeconds };
+    return { phases, drained: drainRows, drainSeconds, raw };
   } finally {
     await deleteTopology(exchange, [consumed, relayQueue]).catch(() => undefined);
     await database.drop();
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/**
+ * The route without the gateway: a confirm channel publishing one ~1 KB persistent message every
+ * 1/rate s to `exchange` (routed to both queues), never waiting for a confirm before the next.
+ */
+async function rawRoute(
+  exchange: string,
+  jobCenterKode: string,
+  rate: number,
+  seconds: number,
+  receipts: string,
+): Promise<EndToEndFigures['raw'][number]> {
+  const connection = await connect(TEST_AMQP_URL);
+  const prefix = `raw-${rate}-`;
+  const publishedAt = new Map<string, number>();
+  const confirms: number[] = [];
+  try {
+    const channel = await connection.createConfirmChannel();
+    const body = Buffer.from(JSON.stringify({ filler: 'x'.repeat(900) }));
+    const started = performance.now();
+    const pending: Array<Promise<void>> = [];
+    for (let i = 0; performance.now() - started < seconds * 1000; i++) {
+      const wait = started + (i * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const id = `${prefix}${i}`;
+      const at = performance.timeOrigin + performance.now();
+      if (i >= rate) publishedAt.set(id, at);
+      pending.push(
+        new Promise<void>((resolve) => {
+          channel.publish(
+            exchange,
+            `ordningsnotifikation.${jobCenterKode}`,
+            body,
+            {
+              persistent: true,
+              messageId: id,
+              correlationId: id,
+            },
+            () => {
+              if (i >= rate) confirms.push(performance.timeOrigin + performance.now() - at);
+              resolve();
+            },
+          );
+        }),
+      );
+    }
+    await Promise.all(pending);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+  const received = await receiptsOf(receipts, prefix, publishedAt.size + rate);
+  const latencies = received
+    .map((r) => r.at - (publishedAt.get(r.requestId) ?? NaN))
+    .filter((l) => !Number.isNaN(l))
+    .sort((x, y) => x - y);
+  confirms.sort((x, y) => x - y);
+  const figures = {
+    rate,
+    receipt: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    confirm: { p50: percentile(confirms, 50), p99: percentile(confirms, 99) },
+  };
+  log(
+    `   RESULT the route's floor, raw amqplib at ${rate} msg/s: publish → consumer receipt p50 ${figures.receipt.p50.toFixed(2)} ms, p99 ${figures.receipt.p99.toFixed(2)} ms; publish → confirm p50 ${figures.confirm.p50.toFixed(2)} ms, p99 ${figures.confirm.p99.toFixed(2)} ms`,
+  );
+  return figures;
 }
 
 /** The consumer of bench/support/consumer-process.ts, once it consumes. */
