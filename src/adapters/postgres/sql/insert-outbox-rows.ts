@@ -21,9 +21,7 @@ export interface InsertedOutboxRow {
  * concurrent batches take their unique-index locks in the same order. Values reach the columns by
  * assignment, as from VALUES: a request id too long for varchar(46) fails, it is never truncated.
  */
-export function insertOutboxRowsStatement(
-  messages: readonly OutboxMessage[],
-): RawBuilder<InsertedOutboxRow> {
+export function insertOutboxRowsStatement(messages: readonly OutboxMessage[]): RawBuilder<InsertedOutboxRow> {
   const column = <T>(value: (m: OutboxMessage) => T): T[] => messages.map(value);
   return sql<InsertedOutboxRow>`
     with appended as (
