@@ -88,7 +88,7 @@ export async function insertCheckedOutboxRows(
   );
   if (rows.length === 0) return { requestIds: new Set(), backend: undefined };
   try {
-    const { rows: inserted } = await insertOutboxRowsStatement(rows).execute(trx);
+    const { rows: inserted } = await trx.executeQuery(insertOutboxRowsStatement(rows));
     const first = inserted[0];
     return {
       requestIds: new Set(inserted.map((r) => r.request_id)),
