@@ -133,8 +133,8 @@ function daysInMonth(year: number, month: number): number {
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The zone's offset from UTC, in milliseconds, at the given instant. */
-function zoneOffsetAt(instant: number, timeZone: string): number {
+/** The zone's offset from UTC, in milliseconds, at the given instant, from the formatted wall clock. */
+function formattedOffsetAt(instant: number, timeZone: string): number {
   let fmt = offsetFormatters.get(timeZone);
   if (fmt === undefined) {
     fmt = new Intl.DateTimeFormat('en-US', {
@@ -161,7 +161,34 @@ function zoneOffsetAt(instant: number, timeZone: string): number {
     parts.minute ?? 0,
     parts.second ?? 0,
   );
-  return asUtc - (instant - (instant % 1000));
+  // The formatter shows the second the instant falls in (rounded down, before 1970 too).
+  return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
+}
+
+const HOUR_MS = 3_600_000;
+/** Offsets by zone and UTC hour, for hours with one offset throughout; cleared when full. */
+const offsetsByHour = new Map<string, number>();
+const MAX_CACHED_HOURS = 10_000;
+
+/**
+ * The zone's offset from UTC, in milliseconds, at the given instant. Formatting is most of what
+ * reading a date-time without an offset costs, and every request reads its date-times twice, so an
+ * hour's offset is remembered once its first and last second agree: no transition inside it. A zone whose offset changed twice within one hour would defeat that
+ * check; none in the time zone database does.
+ */
+function zoneOffsetAt(instant: number, timeZone: string): number {
+  const hour = Math.floor(instant / HOUR_MS);
+  const key = `${timeZone} ${hour}`;
+  const cached = offsetsByHour.get(key);
+  if (cached !== undefined) return cached;
+  const start = hour * HOUR_MS;
+  const offset = formattedOffsetAt(start, timeZone);
+  if (formattedOffsetAt(start + HOUR_MS - 1000, timeZone) !== offset) {
+    return formattedOffsetAt(instant, timeZone);
+  }
+  if (offsetsByHour.size >= MAX_CACHED_HOURS) offsetsByHour.clear();
+  offsetsByHour.set(key, offset);
+  return offset;
 }
 
 /**

@@ -37,6 +37,12 @@ const DECOMPRESSORS: ReadonlyMap<string, (() => NodeJS.ReadWriteStream) | undefi
 ]);
 
 /**
+ * One decoder for every request: a decode without `stream` starts afresh, and a fatal one that
+ * throws is reset as well. Constructing one per request was a noticeable part of the intake's CPU.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
  * Reads a JSON request body without ever guessing: the bytes are decompressed as the
  * Content-Encoding says, must be UTF-8 (a `charset` parameter, if any, must say so), and are
  * decoded with a fatal decoder, so nothing is ever stored as U+FFFD. The limit applies to the
@@ -71,7 +77,7 @@ export async function readJsonBody(request: IncomingMessage, limitBytes: number)
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     return refuse('invalid-utf8');
   }

@@ -7,7 +7,11 @@ import type {
 } from '../../application/intake/ports';
 import type { Database } from './database';
 import { RowRefusedError } from './database-refusal';
-import { type BackendTransaction, insertOutboxRows, unstorableColumn } from './kysely-outbox-repository';
+import {
+  type BackendTransaction,
+  insertCheckedOutboxRows,
+  unstorableColumn,
+} from './kysely-outbox-repository';
 
 interface PendingAppend {
   /** The work of the batch that appends. */
@@ -138,7 +142,7 @@ export class BatchTransaction {
         return;
       }
       try {
-        const inserted = await insertOutboxRows(
+        const inserted = await insertCheckedOutboxRows(
           this.trx,
           appends.map((a) => a.message),
         );

@@ -1,29 +1,10 @@
-import { type Insertable, sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { AppendOutcome, OutboxMessage, OutboxRepository } from '../../application/intake/ports';
-import type { Database, OutboxTable } from './database';
+import type { Database } from './database';
 import { isStorable } from '../../domain/primitives';
 import { UNIQUE_VIOLATION } from './connection';
 import { RowRefusedError } from './database-refusal';
-
-export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
-  return {
-    message_id: message.messageId,
-    request_id: message.requestId,
-    message_type: message.kind,
-    ekstern_identifier: message.eksternIdentifier,
-    jobcenter_kode: message.jobCenterKode,
-    registrerings_dato: message.registreringsDato,
-    aendringstype: message.aendringstype,
-    client_id: message.clientId,
-    client_cert_subject: message.clientCertSubject ?? null,
-    received_at: message.receivedAt,
-    exchange: message.exchange,
-    routing_key: message.routingKey,
-    payload: JSON.stringify(message.payload),
-    traceparent: message.traceContext?.traceparent ?? null,
-    tracestate: message.traceContext?.tracestate ?? null,
-  };
-}
+import { insertOutboxRowsStatement } from './sql/insert-outbox-rows';
 
 /**
  * The first column of `message`'s row that holds a string PostgreSQL cannot store as it is, or
@@ -34,10 +15,22 @@ export function outboxRow(message: OutboxMessage): Insertable<OutboxTable> {
  * the last line, so that a value that slipped past them fails its own request, and only that.
  */
 export function unstorableColumn(message: OutboxMessage): string | undefined {
-  const row = outboxRow(message);
-  for (const [column, value] of Object.entries(row)) {
-    if (column === 'payload') continue;
-    if (typeof value === 'string' && !isStorable(value)) return column;
+  const columns: ReadonlyArray<readonly [string, string | undefined]> = [
+    ['message_id', message.messageId],
+    ['request_id', message.requestId],
+    ['message_type', message.kind],
+    ['ekstern_identifier', message.eksternIdentifier],
+    ['jobcenter_kode', message.jobCenterKode],
+    ['aendringstype', message.aendringstype],
+    ['client_id', message.clientId],
+    ['client_cert_subject', message.clientCertSubject],
+    ['exchange', message.exchange],
+    ['routing_key', message.routingKey],
+    ['traceparent', message.traceContext?.traceparent],
+    ['tracestate', message.traceContext?.tracestate],
+  ];
+  for (const [column, value] of columns) {
+    if (value !== undefined && !isStorable(value)) return column;
   }
   return holdsUnstorable(message.payload) ? 'payload' : undefined;
 }
@@ -75,41 +68,27 @@ export async function insertOutboxRows(
   trx: Transaction<Database>,
   messages: readonly OutboxMessage[],
 ): Promise<InsertedRows> {
-  const unique = new Map<string, OutboxMessage>();
   for (const m of messages) {
     const column = unstorableColumn(m);
     if (column !== undefined)
       throw new RowRefusedError({ sqlState: undefined, error: 'UnstorableValue', column });
-    if (!unique.has(m.requestId)) unique.set(m.requestId, m);
   }
-  const rows = [...unique.values()]
-    .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
-    .map(outboxRow);
+  return insertCheckedOutboxRows(trx, messages);
+}
+
+/** insertOutboxRows for messages that unstorableColumn has already passed (group commit's batches). */
+export async function insertCheckedOutboxRows(
+  trx: Transaction<Database>,
+  messages: readonly OutboxMessage[],
+): Promise<InsertedRows> {
+  const unique = new Map<string, OutboxMessage>();
+  for (const m of messages) if (!unique.has(m.requestId)) unique.set(m.requestId, m);
+  const rows = [...unique.values()].sort((a, b) =>
+    a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0,
+  );
   if (rows.length === 0) return { requestIds: new Set(), backend: undefined };
   try {
-    // One statement: the message and its row in outbox_pending (what the relay claims from) go in
-    // together, so no transaction can see one without the other.
-    const inserted = await trx
-      .with('appended', (db) =>
-        db
-          .insertInto('outbox')
-          .values(rows)
-          .onConflict((oc) => oc.column('request_id').doNothing())
-          .returning(['seq', 'ekstern_identifier', 'received_at', 'request_id']),
-      )
-      .with('queued', (db) =>
-        db
-          .insertInto('outbox_pending')
-          .columns(['seq', 'ekstern_identifier', 'received_at'])
-          .expression(db.selectFrom('appended').select(['seq', 'ekstern_identifier', 'received_at'])),
-      )
-      .selectFrom('appended')
-      .select([
-        'request_id',
-        sql<number>`pg_backend_pid()`.as('backend_pid'),
-        sql<string>`(txid_current() % 4294967296)::text`.as('backend_xid'),
-      ])
-      .execute();
+    const { rows: inserted } = await trx.executeQuery(insertOutboxRowsStatement(rows));
     const first = inserted[0];
     return {
       requestIds: new Set(inserted.map((r) => r.request_id)),

@@ -282,6 +282,7 @@ describe('domain/notification', () => {
       ['2025-03-01T10:15:30.123Z', '2025-03-01T10:15:30.123Z', 'three fraction digits'],
       ['2025-03-01T10:15:30.1234567Z', '2025-03-01T10:15:30.123Z', 'seven fraction digits (.NET)'],
       ['2025-03-01T10:15:30.1234567', '2025-03-01T09:15:30.123Z', 'seven fraction digits, no offset'],
+      ['1950-06-01T12:00:00.500', '1950-06-01T11:00:00.500Z', 'no offset, before 1970, with a fraction'],
       ['2025-03-01T10:15:30.1234567+01:00', '2025-03-01T09:15:30.123Z', 'seven fraction digits, offset'],
       ['2025-03-01T10:15:30.123456789Z', '2025-03-01T10:15:30.123Z', 'nine fraction digits'],
       ['2025-03-01T10:15:30.999999999999Z', '2025-03-01T10:15:30.999Z', 'twelve fraction digits'],
@@ -293,6 +294,13 @@ describe('domain/notification', () => {
       ['2016-12-31T23:59:60.5Z', '2017-01-01T00:00:00.000Z', 'leap second with a fraction'],
       ['2017-01-01T00:59:60+01:00', '2017-01-01T00:00:00.000Z', 'leap second in another offset'],
     ];
+    it('reads every date-time without an offset the same again, in any order (offsets are remembered per hour)', () => {
+      const local = instants.filter(([text]) => !/(?:[Zz]|[+-]\d{2}:?\d{2})$/.test(text));
+      expect(local.length).to.be.greaterThan(10);
+      for (const [text, instant] of [...local, ...[...local].reverse(), ...local]) {
+        expect(parseDateTime(text)?.toISOString(), text).to.equal(instant);
+      }
+    });
     for (const [text, instant, what] of instants) {
       it(`${what}: ${text} is ${instant}`, () => {
         expect(parseDateTime(text)?.toISOString()).to.equal(instant);
