@@ -95,6 +95,10 @@ export async function measureEndToEnd(
       ...relayEnv(),
       AMQP_QUEUES: `${relayQueue}:#`,
       LATENCY_TRACE_FILE: traces.relay,
+      // For a profile of the relay alone, e.g. BENCH_RELAY_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=.bench'.
+      ...(process.env.BENCH_RELAY_NODE_OPTIONS === undefined
+        ? {}
+        : { NODE_OPTIONS: process.env.BENCH_RELAY_NODE_OPTIONS }),
     });
     const consumer = await startConsumerProcess(consumed, receipts);
     const baseUrl = `http://127.0.0.1:${serve.port}`;
