@@ -11,6 +11,41 @@ import { declareTopology, type QueueSpec } from './topology';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
+const CONFIRMED: PublishOutcome = { ok: true };
+const NACKED: PublishOutcome = { ok: false, reason: 'nack', detail: 'the broker nacked the message' };
+
+/**
+ * The outcomes of one publish call: resolves with them once every message has one, the first
+ * outcome of each message counting (a confirm after the timeout changes nothing). One object per
+ * call, so that a message's confirm callback captures only it and the message's index.
+ */
+class Confirms {
+  private readonly outcomes: Array<PublishOutcome | undefined>;
+  private open: number;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    count: number,
+    private readonly resolve: (outcomes: PublishOutcome[]) => void,
+  ) {
+    this.outcomes = new Array<PublishOutcome | undefined>(count);
+    this.open = count;
+  }
+
+  settle(i: number, outcome: PublishOutcome): void {
+    if (this.outcomes[i] !== undefined) return;
+    this.outcomes[i] = outcome;
+    if (--this.open === 0) {
+      clearTimeout(this.timer);
+      this.resolve(this.outcomes as PublishOutcome[]);
+    }
+  }
+
+  giveUp(outcome: PublishOutcome): void {
+    for (let i = 0; i < this.outcomes.length && this.open > 0; i++) this.settle(i, outcome);
+  }
+}
+
 export interface AmqpPublisherSettings {
   /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
   readonly url: string;
@@ -122,78 +157,59 @@ export class AmqpMessagePublisher implements MessagePublisher {
             };
       return Promise.resolve(messages.map(() => outcome));
     }
+    if (messages.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const outcomes: Array<PublishOutcome | undefined> = new Array<PublishOutcome | undefined>(
-        messages.length,
-      );
-      let open = messages.length;
-      const settle = (i: number, outcome: PublishOutcome) => {
-        if (outcomes[i] !== undefined) return;
-        outcomes[i] = outcome;
-        if (--open === 0) {
-          clearTimeout(timer);
-          resolve(outcomes as PublishOutcome[]);
-        }
-      };
-      const timer = setTimeout(() => {
+      const confirms = new Confirms(messages.length, resolve);
+      confirms.timer = setTimeout(() => {
         const detail = `no publisher confirm within ${this.settings.confirmTimeoutMs} ms${this.blocked ? ' (connection blocked)' : ''}`;
-        messages.forEach((_, i) => settle(i, { ok: false, reason: 'timeout', detail }));
+        confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
-
-      messages.forEach((message, i) => {
+      const { channel } = current;
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i] as RelayMessage;
         if (message.exchange !== this.settings.exchange) {
           // Publishing to an exchange that may not exist would close the channel (404) and fail
           // every message in flight, over and over; refuse just this one, visibly.
-          settle(i, {
+          confirms.settle(i, {
             ok: false,
             reason: 'unroutable',
             detail: `the row names exchange ${message.exchange}, but the relay publishes to ${this.settings.exchange}`,
           });
-          return;
+          continue;
         }
-        const callback = (error: unknown) => {
-          const wasReturned = current.returned.delete(message.messageId);
-          if (error !== null && error !== undefined) {
-            const text = errorMessage(error);
-            if (text === 'message nacked') this.nacked(current);
-            settle(
-              i,
-              text === 'message nacked'
-                ? { ok: false, reason: 'nack', detail: 'the broker nacked the message' }
-                : { ok: false, reason: 'connection', detail: text },
-            );
-            return;
-          }
-          current.nacksInARow = 0;
-          if (wasReturned) {
-            settle(i, {
-              ok: false,
-              reason: 'unroutable',
-              detail: `no queue is bound for routing key ${message.routingKey} on exchange ${message.exchange}`,
-            });
-          } else {
-            settle(i, { ok: true });
-          }
-        };
         try {
           // The return value only says the socket buffer is over its mark; the message is
           // buffered either way, and the relay's window (batch size × batches in flight) bounds it.
-          current.channel.publish(
+          channel.publish(
             message.exchange,
             message.routingKey,
             Buffer.from(message.body, 'utf8'),
             messageProperties(message, this.settings.appId),
-            callback,
+            (error: unknown) => confirms.settle(i, this.outcome(current, message, error)),
           );
         } catch (error) {
-          settle(i, {
-            ok: false,
-            reason: 'connection',
-            detail: errorMessage(error),
-          });
+          confirms.settle(i, { ok: false, reason: 'connection', detail: errorMessage(error) });
         }
-      });
+      }
     });
+  }
+
+  /** The outcome of one publish from its confirm callback's argument and the returns seen before. */
+  private outcome(current: Connected, message: RelayMessage, error: unknown): PublishOutcome {
+    const wasReturned = current.returned.size > 0 && current.returned.delete(message.messageId);
+    if (error !== null && error !== undefined) {
+      const text = errorMessage(error);
+      if (text !== 'message nacked') return { ok: false, reason: 'connection', detail: text };
+      this.nacked(current);
+      return NACKED;
+    }
+    current.nacksInARow = 0;
+    if (!wasReturned) return CONFIRMED;
+    return {
+      ok: false,
+      reason: 'unroutable',
+      detail: `no queue is bound for routing key ${message.routingKey} on exchange ${message.exchange}`,
+    };
   }
 
   private nacked(connected: Connected): void {
