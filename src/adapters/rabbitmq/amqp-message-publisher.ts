@@ -1,4 +1,5 @@
-import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
+import { type ChannelModel, type ConfirmChannel, connect, type SocketOptions } from 'amqplib';
+import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
@@ -7,44 +8,17 @@ import { brokerAddresses, brokerHost } from './broker-addresses';
 import { errorMessage } from '../logging';
 import { describe } from './describe-error';
 import { messageProperties } from './message-properties';
+import { CONFIRMED, Confirms, NACKED } from './publish-confirms';
 import { declareTopology, type QueueSpec } from './topology';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-const CONFIRMED: PublishOutcome = { ok: true };
-const NACKED: PublishOutcome = { ok: false, reason: 'nack', detail: 'the broker nacked the message' };
-
 /**
- * The outcomes of one publish call: resolves with them once every message has one, the first
- * outcome of each message counting (a confirm after the timeout changes nothing). One object per
- * call, so that a message's confirm callback captures only it and the message's index.
+ * The socket's write buffer: a whole publish call (a claim's heads, ~1.2 KB a message) fits, so that
+ * amqplib's writer does not stop at the default 64 KB mark, while the socket is corked, to wait for a
+ * drain that only the uncork brings. The relay's window bounds what is buffered, as before.
  */
-class Confirms {
-  private readonly outcomes: Array<PublishOutcome | undefined>;
-  private open: number;
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    count: number,
-    private readonly resolve: (outcomes: PublishOutcome[]) => void,
-  ) {
-    this.outcomes = new Array<PublishOutcome | undefined>(count);
-    this.open = count;
-  }
-
-  settle(i: number, outcome: PublishOutcome): void {
-    if (this.outcomes[i] !== undefined) return;
-    this.outcomes[i] = outcome;
-    if (--this.open === 0) {
-      clearTimeout(this.timer);
-      this.resolve(this.outcomes as PublishOutcome[]);
-    }
-  }
-
-  giveUp(outcome: PublishOutcome): void {
-    for (let i = 0; i < this.outcomes.length && this.open > 0; i++) this.settle(i, outcome);
-  }
-}
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface AmqpPublisherSettings {
   /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
@@ -65,6 +39,8 @@ export interface AmqpPublisherSettings {
 interface Connected {
   readonly connection: ChannelModel;
   readonly channel: ConfirmChannel;
+  /** The connection's socket (amqplib keeps it as `connection.stream`), corked while a batch is written. */
+  readonly socket: Writable | undefined;
   /** messageIds the broker returned as unroutable and whose confirm has not come yet. */
   readonly returned: Set<string>;
   /** Nacks since the last ack on this channel. */
@@ -164,7 +140,11 @@ export class AmqpMessagePublisher implements MessagePublisher {
         const detail = `no publisher confirm within ${this.settings.confirmTimeoutMs} ms${this.blocked ? ' (connection blocked)' : ''}`;
         confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
-      const { channel } = current;
+      const { channel, socket } = current;
+      // amqplib writes each message to the socket on its own, one system call each; corked, the
+      // messages of this call leave in one writev, once amqplib's writer has run (next ticks).
+      socket?.cork();
+      if (socket !== undefined) setImmediate(() => socket.uncork());
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i] as RelayMessage;
         if (message.exchange !== this.settings.exchange) {
@@ -275,11 +255,14 @@ export class AmqpMessagePublisher implements MessagePublisher {
 
   /** Connects and declares the topology; resolves once that connection is lost. */
   private async connectOnce(url: string): Promise<void> {
-    const connection = await connect(url, {
+    // amqplib hands these to net.connect/tls.connect, which take the write buffer's size too.
+    const options: SocketOptions & { writableHighWaterMark: number } = {
       clientProperties: { connection_name: this.settings.connectionName },
       // A node that is gone without a RST must not hold the failover for the OS's TCP timeout.
       timeout: CONNECT_TIMEOUT_MS,
-    });
+      writableHighWaterMark: SOCKET_BUFFER_BYTES,
+    };
+    const connection = await connect(url, options);
     let closed!: () => void;
     const lost = new Promise<void>((resolve) => (closed = resolve));
     connection.on('error', (error: Error) =>
@@ -314,7 +297,14 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // connection with it, so that the loop reconnects and declares everything again.
       channel.on('close', () => void connection.close().catch(() => undefined));
       await declareTopology(channel, this.settings.exchange, this.settings.queues);
-      this.current = { connection, channel, returned, nacksInARow: 0 };
+      const socket = (connection.connection as { stream?: unknown }).stream;
+      this.current = {
+        connection,
+        channel,
+        socket: socket instanceof Writable ? socket : undefined,
+        returned,
+        nacksInARow: 0,
+      };
       this.logger.info(
         {
           node: brokerHost(url),
