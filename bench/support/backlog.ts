@@ -32,7 +32,7 @@ export async function pendingMessages(database: TestDatabase): Promise<RelayMess
     receivedAt: r.received_at,
     exchange: r.exchange,
     routingKey: r.routing_key,
-    body: r.body,
+    body: Buffer.from(r.body, 'utf8'),
     attempts: 0,
   }));
 }
@@ -81,7 +81,7 @@ export async function rawPublish(
         channel.publish(
           exchange,
           m.routingKey,
-          Buffer.from(m.body, 'utf8'),
+          m.body as Buffer,
           messageProperties(m, 'bench'),
           (error: unknown) => {
             if (error) return reject(error as Error);

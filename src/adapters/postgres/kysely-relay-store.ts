@@ -251,7 +251,7 @@ function toRelayMessage(row: ClaimedRow): RelayMessage {
     receivedAt: new Date(row.received_ms),
     exchange: row.exchange,
     routingKey: row.routing_key,
-    body: row.body,
+    body: Buffer.from(row.body, 'utf8'),
     attempts: row.attempts,
     traceparent: row.traceparent ?? undefined,
     tracestate: row.tracestate ?? undefined,

@@ -163,7 +163,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
           channel.publish(
             message.exchange,
             message.routingKey,
-            Buffer.from(message.body, 'utf8'),
+            asBuffer(message.body),
             messageProperties(message, this.settings.appId),
             (error: unknown) => confirms.settle(i, this.outcome(current, message, error)),
           );
@@ -324,4 +324,9 @@ export class AmqpMessagePublisher implements MessagePublisher {
   private notifyWaiters(): void {
     for (const w of [...this.waiters]) w();
   }
+}
+
+/** amqplib takes a Buffer: the bytes themselves when they are one, else a view of them (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
