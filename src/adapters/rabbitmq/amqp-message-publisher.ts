@@ -141,10 +141,11 @@ export class AmqpMessagePublisher implements MessagePublisher {
         confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
       const { channel, socket } = current;
-      // amqplib writes each message to the socket on its own, one system call each; corked, the
-      // messages of this call leave in one writev, once amqplib's writer has run (next ticks).
+      // amqplib's writer (its mux) writes each message to the socket on its own, one system call
+      // each; corked, the messages of this call leave in one writev. The writer runs in an
+      // immediate that the first message's 'readable' next tick schedules, so the uncork goes in an
+      // immediate scheduled after that one.
       socket?.cork();
-      if (socket !== undefined) setImmediate(() => socket.uncork());
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i] as RelayMessage;
         if (message.exchange !== this.settings.exchange) {
@@ -171,6 +172,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
           confirms.settle(i, { ok: false, reason: 'connection', detail: errorMessage(error) });
         }
       }
+      if (socket !== undefined) process.nextTick(() => setImmediate(() => socket.uncork()));
     });
   }
 
