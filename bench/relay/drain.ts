@@ -102,6 +102,9 @@ export async function measureDrain(
         pgCpu = pgMeter();
         ours = rows / seconds;
         relayPeakRssBytes = peakRssOf(child.child.pid);
+        const claims = child.logLines.filter((l) => l.msg === 'claimed a batch');
+        const claimed = claims.reduce((sum, l) => sum + Number(l.size), 0);
+        log(`   ${claims.length} claims, ${(claimed / claims.length).toFixed(0)} rows each on average`);
       } finally {
         await child.stop();
       }
