@@ -140,11 +140,12 @@ export class AmqpMessagePublisher implements MessagePublisher {
         const detail = `no publisher confirm within ${this.settings.confirmTimeoutMs} ms${this.blocked ? ' (connection blocked)' : ''}`;
         confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
-      const { channel, socket } = current;
+      const { channel } = current;
       // amqplib's writer (its mux) writes each message to the socket on its own, one system call
       // each; corked, the messages of this call leave in one writev. The writer runs in an
       // immediate that the first message's 'readable' next tick schedules, so the uncork goes in an
-      // immediate scheduled after that one.
+      // immediate scheduled after that one. One message (a chain's next row) has nothing to join.
+      const socket = messages.length > 1 ? current.socket : undefined;
       socket?.cork();
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i] as RelayMessage;
