@@ -144,8 +144,9 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // amqplib's writer (its mux) writes each message to the socket on its own, one system call
       // each; corked, the messages of this call leave in one writev. The writer runs in an
       // immediate that the first message's 'readable' next tick schedules, so the uncork goes in an
-      // immediate scheduled after that one. One message (a chain's next row) has nothing to join.
-      const socket = messages.length > 1 ? current.socket : undefined;
+      // immediate scheduled after that one. A single message is corked too: the next rows of many
+      // chains are published one call each, in the same tick as the confirms that release them.
+      const { socket } = current;
       socket?.cork();
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i] as RelayMessage;
