@@ -1,5 +1,5 @@
 import { type ChannelModel, type ConfirmChannel, connect, type SocketOptions } from 'amqplib';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
@@ -9,16 +9,10 @@ import { errorMessage } from '../logging';
 import { describe } from './describe-error';
 import { messageProperties } from './message-properties';
 import { CONFIRMED, Confirms, NACKED } from './publish-confirms';
+import { asBuffer, connectionSocket, corkWhileWriting, SOCKET_BUFFER_BYTES } from './socket-writes';
 import { declareTopology, type QueueSpec } from './topology';
 
 const CONNECT_TIMEOUT_MS = 5_000;
-
-/**
- * The socket's write buffer: a whole publish call (a claim's heads, ~1.2 KB a message) fits, so that
- * amqplib's writer does not stop at the default 64 KB mark, while the socket is corked, to wait for a
- * drain that only the uncork brings. The relay's window bounds what is buffered, as before.
- */
-const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface AmqpPublisherSettings {
   /** One broker URL, or a cluster's nodes as a comma-separated list (broker-addresses.ts). */
@@ -141,13 +135,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
         confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
       const { channel } = current;
-      // amqplib's writer (its mux) writes each message to the socket on its own, one system call
-      // each; corked, the messages of this call leave in one writev. The writer runs in an
-      // immediate that the first message's 'readable' next tick schedules, so the uncork goes in an
-      // immediate scheduled after that one. A single message is corked too: the next rows of many
-      // chains are published one call each, in the same tick as the confirms that release them.
-      const { socket } = current;
-      socket?.cork();
+      const written = corkWhileWriting(current.socket);
       for (let i = 0; i < messages.length; i++) {
         const message = messages[i] as RelayMessage;
         if (message.exchange !== this.settings.exchange) {
@@ -174,7 +162,7 @@ export class AmqpMessagePublisher implements MessagePublisher {
           confirms.settle(i, { ok: false, reason: 'connection', detail: errorMessage(error) });
         }
       }
-      if (socket !== undefined) process.nextTick(() => setImmediate(() => socket.uncork()));
+      written();
     });
   }
 
@@ -301,11 +289,10 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // connection with it, so that the loop reconnects and declares everything again.
       channel.on('close', () => void connection.close().catch(() => undefined));
       await declareTopology(channel, this.settings.exchange, this.settings.queues);
-      const socket = (connection.connection as { stream?: unknown }).stream;
       this.current = {
         connection,
         channel,
-        socket: socket instanceof Writable ? socket : undefined,
+        socket: connectionSocket(connection),
         returned,
         nacksInARow: 0,
       };
@@ -328,9 +315,4 @@ export class AmqpMessagePublisher implements MessagePublisher {
   private notifyWaiters(): void {
     for (const w of [...this.waiters]) w();
   }
-}
-
-/** amqplib takes a Buffer: the bytes themselves when they are one, else a view of them (no copy). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
