@@ -24,6 +24,12 @@ export interface DrainFigures {
   relayPeakRssBytes: number;
   /** CPU seconds of the relay (process, or this whole process when in-process) during the drain. */
   relayCpuSeconds: number;
+  /** The relay's CPU per message delivered, µs. */
+  relayCpuMicrosPerMessage: number;
+  /** The raw publisher's CPU per message (this process, around the window-sized raw publishes), µs. */
+  rawCpuMicrosPerMessage: number;
+  /** relayCpuMicrosPerMessage ÷ rawCpuMicrosPerMessage (target ≤ 1.5). */
+  cpuRatio: number;
   /** CPU seconds of every PostgreSQL process on the machine during the drain. */
   postgresCpuSeconds: number;
   drainSeconds: number;
@@ -62,11 +68,13 @@ export async function measureDrain(
 
     await freshQueue(exchange, queue);
     const rawBefore = await rawPublish(exchange, messages, WINDOW);
-    log(`   raw amqplib confirm channel:  ${rawBefore.toFixed(0)} msg/s`);
+    log(
+      `   raw amqplib confirm channel:  ${rawBefore.messagesPerSecond.toFixed(0)} msg/s, CPU ${rawBefore.cpuMicrosPerMessage.toFixed(1)} µs/msg`,
+    );
     let rawWindow1 = NaN;
     if (entities === 1) {
       await freshQueue(exchange, queue);
-      rawWindow1 = await rawPublish(exchange, messages, 1);
+      rawWindow1 = (await rawPublish(exchange, messages, 1)).messagesPerSecond;
       log(`   raw amqplib, window 1 (wait for every confirm): ${rawWindow1.toFixed(0)} msg/s`);
     }
 
@@ -94,6 +102,9 @@ export async function measureDrain(
         pgCpu = pgMeter();
         ours = rows / seconds;
         relayPeakRssBytes = peakRssOf(child.child.pid);
+        const claims = child.logLines.filter((l) => l.msg === 'claimed a batch');
+        const claimed = claims.reduce((sum, l) => sum + Number(l.size), 0);
+        log(`   ${claims.length} claims, ${(claimed / claims.length).toFixed(0)} rows each on average`);
       } finally {
         await child.stop();
       }
@@ -140,10 +151,14 @@ export async function measureDrain(
 
     await freshQueue(exchange, queue);
     const rawAfter = await rawPublish(exchange, messages, WINDOW);
-    log(`   raw amqplib again:            ${rawAfter.toFixed(0)} msg/s`);
-    const raw = (rawBefore + rawAfter) / 2;
     log(
-      `   RESULT drain ${entities} entities × ${rows / entities}: relay ${ours.toFixed(0)} msg/s vs raw ${raw.toFixed(0)} msg/s = ${(ours / raw).toFixed(2)}×${entities === 1 ? `; vs raw window 1 ${rawWindow1.toFixed(0)} msg/s = ${(ours / rawWindow1).toFixed(2)}×` : ''}`,
+      `   raw amqplib again:            ${rawAfter.messagesPerSecond.toFixed(0)} msg/s, CPU ${rawAfter.cpuMicrosPerMessage.toFixed(1)} µs/msg`,
+    );
+    const raw = (rawBefore.messagesPerSecond + rawAfter.messagesPerSecond) / 2;
+    const rawCpu = (rawBefore.cpuMicrosPerMessage + rawAfter.cpuMicrosPerMessage) / 2;
+    const relayCpuPerMessage = (relayCpu * 1e6) / rows;
+    log(
+      `   RESULT drain ${entities} entities × ${rows / entities}: relay ${ours.toFixed(0)} msg/s vs raw ${raw.toFixed(0)} msg/s = ${(ours / raw).toFixed(2)}×${entities === 1 ? `; vs raw window 1 ${rawWindow1.toFixed(0)} msg/s = ${(ours / rawWindow1).toFixed(2)}×` : ''}; CPU per message relay ${relayCpuPerMessage.toFixed(1)} µs vs raw ${rawCpu.toFixed(1)} µs = ${(relayCpuPerMessage / rawCpu).toFixed(2)}×`,
     );
     return {
       rows,
@@ -154,6 +169,9 @@ export async function measureDrain(
       ratio: ours / raw,
       relayPeakRssBytes,
       relayCpuSeconds: relayCpu,
+      relayCpuMicrosPerMessage: relayCpuPerMessage,
+      rawCpuMicrosPerMessage: rawCpu,
+      cpuRatio: relayCpuPerMessage / rawCpu,
       postgresCpuSeconds: pgCpu,
       drainSeconds: seconds,
     };

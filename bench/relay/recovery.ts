@@ -77,7 +77,7 @@ export async function measureRecovery(
   });
   try {
     await freshQueue(exchange, queue);
-    const raw = await rawPublish(exchange, await pendingMessages(database), WINDOW);
+    const { messagesPerSecond: raw } = await rawPublish(exchange, await pendingMessages(database), WINDOW);
     log(`   raw amqplib confirm channel, the backlog alone: ${raw.toFixed(0)} msg/s`);
     await freshQueue(exchange, queue);
 

@@ -9,6 +9,8 @@ export const WINDOW = BATCH * IN_FLIGHT;
 /**
  * `wsb-gateway relay` as its own process on `exchange` (declaring no queue: the bench declares its
  * own), with the bench's batch and window; resolves once it is connected, with its topology.
+ * BENCH_RELAY_NODE_OPTIONS goes to that process alone as NODE_OPTIONS, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/relay-prof` to profile the relay (written when it stops).
  */
 export async function startRelayProcess(
   databaseUrl: string,
@@ -26,6 +28,9 @@ export async function startRelayProcess(
     REDACTION_INTERVAL_SECONDS: '0',
     RELAY_BATCH_SIZE: String(BATCH),
     RELAY_IN_FLIGHT_BATCHES: String(IN_FLIGHT),
+    ...(process.env.BENCH_RELAY_NODE_OPTIONS !== undefined
+      ? { NODE_OPTIONS: process.env.BENCH_RELAY_NODE_OPTIONS }
+      : {}),
     ...env,
   });
   try {

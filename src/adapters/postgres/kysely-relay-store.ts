@@ -74,7 +74,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
         rows.push(...scanned);
       }
       if (probeMore && rows.length > 0) this.deep = rows.filter((r) => r.has_more).length * 2 > rows.length;
-      rows.sort((x, y) => (BigInt(x.seq) < BigInt(y.seq) ? -1 : 1));
+      rows.sort(bySeq);
       messages = rows.map(toRelayMessage);
       // Only entities with a row behind their head are worth the chain query (none, when every
       // entity has one message waiting: the uniform drain pays no extra round trip).
@@ -237,6 +237,11 @@ class PostgresClaim implements ClaimedBatch {
   }
 }
 
+/** Seq order: seqs are positive bigints as text, so a shorter one is smaller. */
+function bySeq(x: ClaimedRow, y: ClaimedRow): number {
+  return x.seq.length - y.seq.length || (x.seq < y.seq ? -1 : x.seq > y.seq ? 1 : 0);
+}
+
 function toRelayMessage(row: ClaimedRow): RelayMessage {
   if (row.body === null) {
     // Redaction only touches delivered rows; a pending row without payload is a bug to surface.
@@ -250,10 +255,10 @@ function toRelayMessage(row: ClaimedRow): RelayMessage {
     eksternIdentifier: row.ekstern_identifier,
     jobCenterKode: row.jobcenter_kode,
     aendringstype: row.aendringstype as Aendringstype,
-    receivedAt: row.received_at,
+    receivedAt: new Date(row.received_ms),
     exchange: row.exchange,
     routingKey: row.routing_key,
-    body: row.body,
+    body: Buffer.from(row.body, 'utf8'),
     attempts: row.attempts,
     traceparent: row.traceparent ?? undefined,
     tracestate: row.tracestate ?? undefined,

@@ -1,4 +1,5 @@
-import { type ChannelModel, type ConfirmChannel, connect } from 'amqplib';
+import { type ChannelModel, type ConfirmChannel, connect, type SocketOptions } from 'amqplib';
+import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { abortableSleep } from '../../application/abortable-sleep';
 import { retryDelayMs } from '../../application/backoff';
@@ -7,6 +8,8 @@ import { brokerAddresses, brokerHost } from './broker-addresses';
 import { errorMessage } from '../logging';
 import { describe } from './describe-error';
 import { messageProperties } from './message-properties';
+import { CONFIRMED, Confirms, NACKED } from './publish-confirms';
+import { asBuffer, connectionSocket, corkWhileWriting, SOCKET_BUFFER_BYTES } from './socket-writes';
 import { declareTopology, type QueueSpec } from './topology';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -30,6 +33,8 @@ export interface AmqpPublisherSettings {
 interface Connected {
   readonly connection: ChannelModel;
   readonly channel: ConfirmChannel;
+  /** The connection's socket (amqplib keeps it as `connection.stream`), corked while a batch is written. */
+  readonly socket: Writable | undefined;
   /** messageIds the broker returned as unroutable and whose confirm has not come yet. */
   readonly returned: Set<string>;
   /** Nacks since the last ack on this channel. */
@@ -122,78 +127,61 @@ export class AmqpMessagePublisher implements MessagePublisher {
             };
       return Promise.resolve(messages.map(() => outcome));
     }
+    if (messages.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
-      const outcomes: Array<PublishOutcome | undefined> = new Array<PublishOutcome | undefined>(
-        messages.length,
-      );
-      let open = messages.length;
-      const settle = (i: number, outcome: PublishOutcome) => {
-        if (outcomes[i] !== undefined) return;
-        outcomes[i] = outcome;
-        if (--open === 0) {
-          clearTimeout(timer);
-          resolve(outcomes as PublishOutcome[]);
-        }
-      };
-      const timer = setTimeout(() => {
+      const confirms = new Confirms(messages.length, resolve);
+      confirms.timer = setTimeout(() => {
         const detail = `no publisher confirm within ${this.settings.confirmTimeoutMs} ms${this.blocked ? ' (connection blocked)' : ''}`;
-        messages.forEach((_, i) => settle(i, { ok: false, reason: 'timeout', detail }));
+        confirms.giveUp({ ok: false, reason: 'timeout', detail });
       }, this.settings.confirmTimeoutMs);
-
-      messages.forEach((message, i) => {
+      const { channel } = current;
+      const written = corkWhileWriting(current.socket);
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i] as RelayMessage;
         if (message.exchange !== this.settings.exchange) {
           // Publishing to an exchange that may not exist would close the channel (404) and fail
           // every message in flight, over and over; refuse just this one, visibly.
-          settle(i, {
+          confirms.settle(i, {
             ok: false,
             reason: 'unroutable',
             detail: `the row names exchange ${message.exchange}, but the relay publishes to ${this.settings.exchange}`,
           });
-          return;
+          continue;
         }
-        const callback = (error: unknown) => {
-          const wasReturned = current.returned.delete(message.messageId);
-          if (error !== null && error !== undefined) {
-            const text = errorMessage(error);
-            if (text === 'message nacked') this.nacked(current);
-            settle(
-              i,
-              text === 'message nacked'
-                ? { ok: false, reason: 'nack', detail: 'the broker nacked the message' }
-                : { ok: false, reason: 'connection', detail: text },
-            );
-            return;
-          }
-          current.nacksInARow = 0;
-          if (wasReturned) {
-            settle(i, {
-              ok: false,
-              reason: 'unroutable',
-              detail: `no queue is bound for routing key ${message.routingKey} on exchange ${message.exchange}`,
-            });
-          } else {
-            settle(i, { ok: true });
-          }
-        };
         try {
           // The return value only says the socket buffer is over its mark; the message is
           // buffered either way, and the relay's window (batch size × batches in flight) bounds it.
-          current.channel.publish(
+          channel.publish(
             message.exchange,
             message.routingKey,
-            Buffer.from(message.body, 'utf8'),
+            asBuffer(message.body),
             messageProperties(message, this.settings.appId),
-            callback,
+            (error: unknown) => confirms.settle(i, this.outcome(current, message, error)),
           );
         } catch (error) {
-          settle(i, {
-            ok: false,
-            reason: 'connection',
-            detail: errorMessage(error),
-          });
+          confirms.settle(i, { ok: false, reason: 'connection', detail: errorMessage(error) });
         }
-      });
+      }
+      written();
     });
+  }
+
+  /** The outcome of one publish from its confirm callback's argument and the returns seen before. */
+  private outcome(current: Connected, message: RelayMessage, error: unknown): PublishOutcome {
+    const wasReturned = current.returned.size > 0 && current.returned.delete(message.messageId);
+    if (error !== null && error !== undefined) {
+      const text = errorMessage(error);
+      if (text !== 'message nacked') return { ok: false, reason: 'connection', detail: text };
+      this.nacked(current);
+      return NACKED;
+    }
+    current.nacksInARow = 0;
+    if (!wasReturned) return CONFIRMED;
+    return {
+      ok: false,
+      reason: 'unroutable',
+      detail: `no queue is bound for routing key ${message.routingKey} on exchange ${message.exchange}`,
+    };
   }
 
   private nacked(connected: Connected): void {
@@ -259,11 +247,14 @@ export class AmqpMessagePublisher implements MessagePublisher {
 
   /** Connects and declares the topology; resolves once that connection is lost. */
   private async connectOnce(url: string): Promise<void> {
-    const connection = await connect(url, {
+    // amqplib hands these to net.connect/tls.connect, which take the write buffer's size too.
+    const options: SocketOptions & { writableHighWaterMark: number } = {
       clientProperties: { connection_name: this.settings.connectionName },
       // A node that is gone without a RST must not hold the failover for the OS's TCP timeout.
       timeout: CONNECT_TIMEOUT_MS,
-    });
+      writableHighWaterMark: SOCKET_BUFFER_BYTES,
+    };
+    const connection = await connect(url, options);
     let closed!: () => void;
     const lost = new Promise<void>((resolve) => (closed = resolve));
     connection.on('error', (error: Error) =>
@@ -298,7 +289,13 @@ export class AmqpMessagePublisher implements MessagePublisher {
       // connection with it, so that the loop reconnects and declares everything again.
       channel.on('close', () => void connection.close().catch(() => undefined));
       await declareTopology(channel, this.settings.exchange, this.settings.queues);
-      this.current = { connection, channel, returned, nacksInARow: 0 };
+      this.current = {
+        connection,
+        channel,
+        socket: connectionSocket(connection),
+        returned,
+        nacksInARow: 0,
+      };
       this.logger.info(
         {
           node: brokerHost(url),

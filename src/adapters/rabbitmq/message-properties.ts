@@ -6,6 +6,14 @@ import type { RelayMessage } from '../../application/relay/ports';
  * persistent and mandatory, ids, type and timestamp from the outbox row, and the row's trace context.
  */
 export function messageProperties(message: RelayMessage, appId: string): Options.Publish {
+  const headers: Record<string, string> = {
+    'x-request-id': message.requestId,
+    'jobcenter-kode': message.jobCenterKode,
+    'ekstern-identifier': message.eksternIdentifier,
+    aendringstype: message.aendringstype,
+  };
+  if (message.traceparent !== undefined) headers.traceparent = message.traceparent;
+  if (message.tracestate !== undefined) headers.tracestate = message.tracestate;
   return {
     persistent: true,
     mandatory: true,
@@ -16,13 +24,6 @@ export function messageProperties(message: RelayMessage, appId: string): Options
     contentEncoding: 'utf-8',
     timestamp: Math.floor(message.receivedAt.getTime() / 1000),
     appId,
-    headers: {
-      'x-request-id': message.requestId,
-      'jobcenter-kode': message.jobCenterKode,
-      'ekstern-identifier': message.eksternIdentifier,
-      aendringstype: message.aendringstype,
-      ...(message.traceparent !== undefined ? { traceparent: message.traceparent } : {}),
-      ...(message.tracestate !== undefined ? { tracestate: message.tracestate } : {}),
-    },
+    headers,
   };
 }

@@ -13,8 +13,12 @@ export interface RelayMessage {
   readonly receivedAt: Date;
   readonly exchange: string;
   readonly routingKey: string;
-  /** The accepted request body as JSON text, published as is. */
-  readonly body: string;
+  /**
+   * The accepted request body as UTF-8 JSON, published as is. Bytes rather than a string: a claim
+   * holds its messages until it settles, and a ~1 KB string per message held that long is what the
+   * garbage collector copies and promotes; a buffer's bytes live outside the JavaScript heap.
+   */
+  readonly body: Uint8Array;
   /** Earlier publish attempts the broker answered with a nack or a return. */
   readonly attempts: number;
   /** W3C trace context stored with the row, published as the `traceparent`/`tracestate` headers. */

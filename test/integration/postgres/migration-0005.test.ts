@@ -228,9 +228,9 @@ describe('migration 0005-delivery-record: delivery state moves out of the outbox
     // block it; the parked row blocks only its own entity.
     const batch = await new KyselyRelayStore(database.db).claim(10);
     try {
-      expect(batch.messages.map((m) => [m.seq, m.attempts, JSON.parse(m.body)])).to.deep.equal([
-        [seqOf(PENDING), PENDING.attempts, PENDING.payload],
-      ]);
+      expect(
+        batch.messages.map((m) => [m.seq, m.attempts, JSON.parse(Buffer.from(m.body).toString('utf8'))]),
+      ).to.deep.equal([[seqOf(PENDING), PENDING.attempts, PENDING.payload]]);
     } finally {
       await batch.release();
     }

@@ -36,7 +36,7 @@ describe('relay publisher: AMQP_URL with several nodes', function () {
     receivedAt: new Date(),
     exchange,
     routingKey: 'ordningsnotifikation.10101',
-    body: JSON.stringify({ n }),
+    body: Buffer.from(JSON.stringify({ n })),
     attempts: 0,
   });
   const startPublisher = (

@@ -13,7 +13,7 @@ const message: RelayMessage = {
   receivedAt: new Date('2026-03-01T10:15:30.900Z'),
   exchange: 'virksomhedsordning.webservicebesked',
   routingKey: 'ordningsnotifikation.10101',
-  body: '{}',
+  body: Buffer.from('{}'),
   attempts: 0,
 };
 

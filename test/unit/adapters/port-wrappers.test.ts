@@ -48,7 +48,7 @@ const message: RelayMessage = {
   receivedAt: new Date('2026-01-02T03:04:05Z'),
   exchange: 'exchange-sentinel',
   routingKey: 'routing-key-sentinel',
-  body: '{}',
+  body: Buffer.from('{}'),
   attempts: 3,
 };
 

@@ -19,7 +19,7 @@ describe('fakes/InMemoryRelayStore', () => {
           receivedAt: new Date(),
           exchange: 'virksomhedsordning.webservicebesked',
           routingKey: 'ordningsnotifikation.10101',
-          body: '{}',
+          body: Buffer.from('{}'),
         });
         return Promise.resolve(message.seq);
       },

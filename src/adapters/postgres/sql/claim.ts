@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { plainArrayLiteral } from './array-literal';
 
 /**
  * The relay's claim statements (KyselyRelayStore.claim runs them, the benches time them): the walk,
@@ -16,7 +17,8 @@ export interface ClaimedRow {
   ekstern_identifier: string;
   jobcenter_kode: string;
   aendringstype: string;
-  received_at: Date;
+  /** received_at as milliseconds since the epoch (a float8: cheaper to parse than a timestamptz). */
+  received_ms: number;
   exchange: string;
   routing_key: string;
   body: string | null;
@@ -44,7 +46,7 @@ export function walkStatement(options: {
     with due as materialized (
       select seq from outbox_pending
        where not parked and next_attempt_at <= now()
-         and seq <> all(${options.held}::bigint[])
+         and seq <> all(${plainArrayLiteral(options.held)}::bigint[])
        order by next_attempt_at, seq
        limit ${WALK_FACTOR * options.limit}
     ),
@@ -114,7 +116,7 @@ export function skipScanStatement(options: {
         join outbox_pending p on p.seq = h.seq
        where not p.parked
          and p.next_attempt_at <= now()
-         and p.seq <> all(${options.taken}::bigint[])
+         and p.seq <> all(${plainArrayLiteral(options.taken)}::bigint[])
        limit ${options.limit}
          for update of p skip locked
     )
@@ -134,7 +136,8 @@ export function chainStatement(options: {
   const { heads, more } = options;
   return sql`
     select ${MESSAGE_COLUMNS}, o.payload::text as body, h.seq as head, n.position
-      from unnest(${heads.map((m) => m.eksternIdentifier)}::uuid[], ${heads.map((m) => m.seq)}::bigint[])
+      from unnest(${plainArrayLiteral(heads.map((m) => m.eksternIdentifier))}::uuid[],
+                  ${plainArrayLiteral(heads.map((m) => m.seq))}::bigint[])
              as h(entity, seq)
       cross join lateral (
             select x.seq, row_number() over (order by x.seq) as position
@@ -154,8 +157,8 @@ export function chainStatement(options: {
  * its attempts from the locked outbox_pending row `l`.
  */
 const MESSAGE_COLUMNS = sql`o.seq, o.message_id, o.request_id, o.message_type, o.ekstern_identifier,
-  o.jobcenter_kode, o.aendringstype, o.received_at, o.exchange, o.routing_key, l.attempts,
-  o.traceparent, o.tracestate`;
+  o.jobcenter_kode, o.aendringstype, (extract(epoch from o.received_at) * 1000)::float8 as received_ms,
+  o.exchange, o.routing_key, l.attempts, o.traceparent, o.tracestate`;
 
 /**
  * The messages of the outbox_pending rows a claim's `locked` CTE holds (aliased `l`), with their

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { DeliveryFailure } from '../../../application/relay/ports';
+import { plainArrayLiteral } from './array-literal';
 
 /**
  * The relay's settle statements (PostgresClaim.settle runs them in the claim's transaction, the
@@ -20,7 +21,7 @@ export function deliveredStatement(seqs: readonly string[]): RawBuilder<unknown>
   return sql`
     with gone as (
       delete from outbox_pending
-       where seq = any(${sql.lit(`{${seqs.join(',')}}`)}::bigint[]) and not parked
+       where seq = any(${sql.lit(plainArrayLiteral(seqs))}::bigint[]) and not parked
       returning seq, attempts, last_error)
     insert into outbox_delivery (seq, attempts, last_error)
     select seq, attempts, last_error from gone`;
@@ -33,7 +34,7 @@ export function failedStatement(failures: readonly DeliveryFailure[]): RawBuilde
        set attempts = p.attempts + f.counts::int,
            last_error = f.error,
            next_attempt_at = f.next_attempt_at
-      from unnest(${failures.map((f) => f.seq)}::bigint[], ${failures.map((f) => f.countsAsAttempt)}::boolean[],
+      from unnest(${plainArrayLiteral(failures.map((f) => f.seq))}::bigint[], ${failures.map((f) => f.countsAsAttempt)}::boolean[],
                   ${failures.map(describeFailure)}::text[], ${failures.map((f) => f.nextAttemptAt.toISOString())}::timestamptz[])
            as f(seq, counts, error, next_attempt_at)
      where p.seq = f.seq and not p.parked`;

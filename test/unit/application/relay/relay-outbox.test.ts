@@ -32,7 +32,7 @@ function message(entity: string, n: number): Omit<RelayMessage, 'seq' | 'attempt
     receivedAt: new Date(),
     exchange: 'x',
     routingKey: 'ordningsnotifikation.10101',
-    body: JSON.stringify({ n }),
+    body: Buffer.from(JSON.stringify({ n })),
   };
 }
 
