@@ -183,7 +183,7 @@ async function rawRoute(
   seconds: number,
   receipts: string,
 ): Promise<EndToEndFigures['raw'][number]> {
-  const connection = await connect(TEST_AMQP_URL);
+  const connection = await connect(TEST_AMQP_URL, { noDelay: true });
   const prefix = `raw-${rate}-`;
   const publishedAt = new Map<string, number>();
   const confirms: number[] = [];

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const [queue, file] = process.argv.slice(2);
   if (queue === undefined || file === undefined) throw new Error('usage: consumer-process <queue> <file>');
   const out = createWriteStream(file, { flags: 'a' });
-  const connection = await connect(TEST_AMQP_URL);
+  const connection = await connect(TEST_AMQP_URL, { noDelay: true });
   const channel = await connection.createChannel();
   await channel.prefetch(1000);
   await channel.consume(queue, (message) => {

@@ -36,7 +36,14 @@ describe('relay publisher: one publish call, one socket write', function () {
     await deleteTopology(exchange, [queue]);
   });
 
-  it('sends the 200 messages of one call in one writev, and each is confirmed', async () => {
+  it('sends the 200 messages of one call in one writev, and each is confirmed, on a socket without Nagle', async () => {
+    // amqplib sets the socket's no-delay flag itself as it connects: record what it asks for.
+    const noDelay: boolean[] = [];
+    const { setNoDelay } = Socket.prototype;
+    Socket.prototype.setNoDelay = function (this: Socket, value?: boolean) {
+      noDelay.push(value ?? true);
+      return setNoDelay.call(this, value);
+    };
     publisher = new AmqpMessagePublisher(
       {
         url: TEST_AMQP_URL,
@@ -51,7 +58,13 @@ describe('relay publisher: one publish call, one socket write', function () {
       pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     );
     publisher.start();
-    expect(await publisher.ready(AbortSignal.timeout(10_000))).to.equal(true);
+    try {
+      expect(await publisher.ready(AbortSignal.timeout(10_000))).to.equal(true);
+    } finally {
+      Socket.prototype.setNoDelay = setNoDelay;
+    }
+    // Nagle's algorithm would hold a publish written while an earlier segment awaits its ACK.
+    expect(noDelay).to.deep.equal([true]);
 
     // Every socket write of this process while the call is written: the publisher's connection is
     // the only socket this test opens.
