@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { DELIVERED_COUNT_SQL } from '../../src/adapters/postgres/kysely-outbox-read-model';
 import { insertPendingRows, pendingBacklog } from '../../test/support/outbox-rows';
 import { createTestDatabase } from '../../test/support/postgres';
 import { connect } from 'amqplib';
@@ -160,9 +160,7 @@ export async function measureEndToEnd(
       serve.child.kill('SIGTERM');
       await new Promise((resolve) => serve.child.once('exit', resolve));
     }
-    const delivered = await sql<{ n: string }>`select count(*) as n from outbox_delivery`.execute(
-      database.db,
-    );
+    const delivered = await DELIVERED_COUNT_SQL.execute(database.db);
     log(`   (${delivered.rows[0]?.n} delivered rows at the end)`);
     return { phases, drained: drainRows, drainSeconds, raw };
   } finally {

@@ -142,19 +142,20 @@ export class RelayOutbox {
     }
   }
 
-  /** Waits for a wake-up (a NOTIFY, the poll's timeout) or for a batch in flight to settle. */
+  /** Waits for a wake-up (a NOTIFY, the poll's timeout) or for a batch in flight to settle (those say nothing). */
   private async waitForWork(
     inFlight: ReadonlySet<Promise<void>>,
     signal: AbortSignal,
   ): Promise<'wake-up' | 'settle'> {
     const done = new AbortController();
     try {
-      return await Promise.race([
+      const woken = await Promise.race([
         this.wakeUp
           .wait(this.settings.idlePollMs, AbortSignal.any([signal, done.signal]))
           .then(() => 'wake-up' as const),
-        ...[...inFlight].map((settling) => settling.then(() => 'settle' as const)),
+        ...inFlight,
       ]);
+      return woken ?? 'settle';
     } finally {
       // A reason of our own: abort() without one builds a DOMException, stack and all, every wait.
       done.abort(WAIT_OVER);

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { KyselyOutboxReadModel } from '../../../src/adapters/postgres/kysely-outbox-read-model';
+import { deliveredStatement } from '../../../src/adapters/postgres/sql/settle';
 import { insertPendingRows } from '../../support/outbox-rows';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres';
 
-/** Every pending row delivered, as the relay's settle leaves it. */
+/** Every pending row delivered, by the relay's own settle statement. */
 async function deliverAll(database: TestDatabase): Promise<void> {
-  await sql`with gone as (delete from outbox_pending returning seq)
-            insert into outbox_delivery (seq) select seq from gone`.execute(database.db);
+  const { rows } = await sql<{ seq: string }>`select seq from outbox_pending`.execute(database.db);
+  await deliveredStatement(rows.map((r) => r.seq)).execute(database.db);
 }
 
 describe('adapters/postgres: KyselyOutboxReadModel counts delivered rows exactly, or estimates a long history', () => {

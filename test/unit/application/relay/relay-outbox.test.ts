@@ -9,6 +9,7 @@ import { RelayOutbox, type RelaySettings } from '../../../../src/application/rel
 import {
   type BatchTimeline,
   type OutboxRelayStore,
+  type RelayTimeline,
   type RelayMessage,
   silentRelayObserver,
 } from '../../../../src/application/relay/ports';
@@ -48,7 +49,12 @@ function seeded(seed: number): () => number {
 }
 const random = seeded(20_251_201);
 
-function relay(store: InMemoryRelayStore, publisher: InMemoryMessagePublisher, settings = SETTINGS) {
+function relay(
+  store: InMemoryRelayStore,
+  publisher: InMemoryMessagePublisher,
+  settings = SETTINGS,
+  timeline?: RelayTimeline,
+) {
   return new RelayOutbox(
     store,
     publisher,
@@ -57,6 +63,7 @@ function relay(store: InMemoryRelayStore, publisher: InMemoryMessagePublisher, s
     silentRelayObserver,
     settings,
     random,
+    timeline,
   );
 }
 
@@ -219,14 +226,10 @@ describe('RelayOutbox', () => {
     const batches: BatchTimeline[] = [];
     const timeline = { now: () => ++clock, batch: (t: BatchTimeline) => void batches.push(t) };
     const stop = new AbortController();
-    const running = new RelayOutbox(
+    const running = relay(
       store,
       publisher,
-      new InMemoryWakeUp(),
-      { now: () => new Date() },
-      silentRelayObserver,
       { ...SETTINGS, chainLength: 128, claimMaxRows: 4000 },
-      random,
       timeline,
     ).execute(stop.signal);
     await until(() => batches.length > 0 && store.rows.every((r) => r.status === 'delivered'));
