@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import type { TlsConfiguration } from '../adapters/http/public-server';
 import type { QueueSpec } from '../adapters/rabbitmq/topology';
 import { type Env, EnvReader } from './environment-reader';
@@ -204,7 +205,7 @@ export function loadConfiguration(
       outboxNotify: read.boolean('OUTBOX_NOTIFY', true),
     },
     console: readConsole(read, env, options.servesConsole === true ? problems : []),
-    latencyTraceFile: env.LATENCY_TRACE_FILE === '' ? undefined : env.LATENCY_TRACE_FILE,
+    latencyTraceFile: readLatencyTraceFile(env, problems),
   };
   if (config.nodeEnv === 'production' && (env.DATABASE_URL ?? '') === '') {
     problems.push(
@@ -306,6 +307,20 @@ function readConsole(read: EnvReader, env: Env, problems: string[]): ConsoleConf
   };
 }
 
+/**
+ * LATENCY_TRACE_FILE, checked at start: its folder must be writable, or the trace's file stream
+ * would fail later, where nothing listens for it, and take the process down.
+ */
+function readLatencyTraceFile(env: Env, problems: string[]): string | undefined {
+  const value = env.LATENCY_TRACE_FILE;
+  if (value === undefined || value === '') return undefined;
+  try {
+    accessSync(dirname(value), constants.W_OK);
+  } catch {
+    problems.push(`LATENCY_TRACE_FILE: cannot write in the folder of ${value}`);
+  }
+  return value;
+}
 function readTls(env: Env, problems: string[]): TlsConfiguration | undefined {
   const file = (name: string): string | undefined => {
     const value = env[name];
