@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import { plainArrayLiteral } from './array-literal';
+import { PREPARED } from '../prepared-statements';
 
 /**
  * The relay's claim statements (KyselyRelayStore.claim runs them, the benches time them): the walk,
@@ -42,7 +43,7 @@ export function walkStatement(options: {
   probeMore: boolean;
   held: readonly string[];
 }): RawBuilder<(ClaimedRow & { due_rows: number }) | { seq: null; due_rows: number }> {
-  return sql`
+  return sql`${PREPARED}
     with due as materialized (
       select seq from outbox_pending
        where not parked and next_attempt_at <= now()
@@ -88,13 +89,14 @@ export function skipScanStatement(options: {
   after?: string | undefined;
   upTo?: string | undefined;
 }): RawBuilder<ClaimedRow> {
-  const after = options.after ?? null;
-  const upTo = options.upTo ?? null;
-  return sql`
+  // Bounds as text of their own, not `$n is null or …`: the statement is prepared, and a generic
+  // plan cannot fold a null test away, so it would not start its descent at `after`.
+  const after = options.after === undefined ? sql`` : sql`and ekstern_identifier > ${options.after}::uuid`;
+  const upTo = options.upTo === undefined ? sql`` : sql`and ekstern_identifier <= ${options.upTo}::uuid`;
+  return sql`${PREPARED}
     with recursive heads(entity, seq) as (
         (select ekstern_identifier, seq from outbox_pending
-          where (${after}::uuid is null or ekstern_identifier > ${after}::uuid)
-            and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
+          where true ${after} ${upTo}
           order by ekstern_identifier, seq
           limit 1)
       union all
@@ -102,8 +104,7 @@ export function skipScanStatement(options: {
           from heads h
          cross join lateral (
                select ekstern_identifier, seq from outbox_pending
-                where ekstern_identifier > h.entity
-                  and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
+                where ekstern_identifier > h.entity ${upTo}
                 order by ekstern_identifier, seq
                 limit 1) n
     ),
@@ -134,7 +135,7 @@ export function chainStatement(options: {
   more: number;
 }): RawBuilder<ClaimedRow & { head: string; position: string }> {
   const { heads, more } = options;
-  return sql`
+  return sql`${PREPARED}
     select ${MESSAGE_COLUMNS}, o.payload::text as body, h.seq as head, n.position
       from unnest(${plainArrayLiteral(heads.map((m) => m.eksternIdentifier))}::uuid[],
                   ${plainArrayLiteral(heads.map((m) => m.seq))}::bigint[])
