@@ -50,6 +50,7 @@ async function main(): Promise<void> {
         timings.claimRows.push(batch.messages.length);
         return {
           messages: batch.messages,
+          dueRowsLeft: batch.dueRowsLeft,
           release: () => batch.release(),
           settle: async (d, f) => {
             const s = performance.now();

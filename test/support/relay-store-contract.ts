@@ -122,6 +122,28 @@ export function describeRelayStoreContract(
       await release(limited);
     });
 
+    it('says whether due rows were left waiting: none when it took every due row, some when any waits behind or beyond it', async () => {
+      const [a, b] = [randomUUID(), randomUUID()];
+      await subject.add(a);
+      await subject.add(b);
+      const all = await claim(10);
+      expect(all.messages).to.have.length(2);
+      expect(all.dueRowsLeft, 'every due row is in the claim').to.equal(false);
+      await settle(all, seqs(all));
+
+      await subject.add(a);
+      await subject.add(a);
+      const behind = await claim(10);
+      expect(behind.messages).to.have.length(1);
+      expect(behind.dueRowsLeft, "a's second row waits behind the claim").to.equal(true);
+      await release(behind);
+
+      await subject.add(b);
+      const limited = await claim(1);
+      expect(limited.dueRowsLeft, 'a row of another entity waits beyond the limit').to.equal(true);
+      await release(limited);
+    });
+
     it('fills a claim past entities with long backlogs, taking each entity once, by its oldest row', async () => {
       // PostgreSQL's walk visits only the first 2 × limit due rows (here a's five and b's one), so
       // c and d are found by its skip scan in the same claim; neither may take a or b again.

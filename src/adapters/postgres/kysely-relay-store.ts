@@ -45,6 +45,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
     const connection = await holdConnection(this.db);
     const trx = connection.db;
     let messages: RelayMessage[];
+    let dueRowsLeft: boolean;
     try {
       // Losing a 'delivered' mark in a database crash only means publishing that message again
       // under the same messageId (at-least-once), never losing it; so the claim's commit need not
@@ -56,6 +57,8 @@ export class KyselyRelayStore implements OutboxRelayStore {
       // what it did not find, the skip scan, which costs one descent per entity whatever the
       // entity's backlog.
       const walked = this.deep ? undefined : await this.walk(trx, limit, probeMore);
+      // Whether the walk saw every due row (this store's held rows aside) and locked them all.
+      dueRowsLeft = walked === undefined || !walked.sawEveryDueRow || walked.dueRows > walked.rows.length;
       const rows = walked?.rows ?? [];
       // A walk that saw every due row has tested every due head already: the skip scan would find
       // nothing more (a row committed since is found by the next claim, which its NOTIFY wakes).
@@ -102,6 +105,7 @@ export class KyselyRelayStore implements OutboxRelayStore {
     return new PostgresClaim(
       connection,
       messages,
+      dueRowsLeft,
       () => {
         for (const m of messages) this.held.delete(m.seq);
       },
@@ -132,15 +136,19 @@ export class KyselyRelayStore implements OutboxRelayStore {
       });
   }
 
-  /** The walk (sql/claim.ts); says whether it saw every due row, this store's held rows aside. */
+  /**
+   * The walk (sql/claim.ts): the rows it locked, how many due rows it saw and whether that was every
+   * due row, this store's held rows aside.
+   */
   private async walk(
     trx: Kysely<Database>,
     limit: number,
     probeMore: boolean,
-  ): Promise<{ rows: ClaimedRow[]; sawEveryDueRow: boolean }> {
+  ): Promise<{ rows: ClaimedRow[]; dueRows: number; sawEveryDueRow: boolean }> {
     const result = await walkStatement({ limit, probeMore, held: [...this.held] }).execute(trx);
     const rows = result.rows.filter((r): r is ClaimedRow & { due_rows: number } => r.seq !== null);
-    return { rows, sawEveryDueRow: (result.rows[0]?.due_rows ?? 0) < WALK_FACTOR * limit };
+    const dueRows = result.rows[0]?.due_rows ?? 0;
+    return { rows, dueRows, sawEveryDueRow: dueRows < WALK_FACTOR * limit };
   }
 
   /** The skip scan (sql/claim.ts) over the entities after `after` or up to `upTo`. */
@@ -187,6 +195,7 @@ const VACUUM_AFTER_DELIVERIES = 10_000;
 
 const EMPTY_BATCH: ClaimedBatch = {
   messages: [],
+  dueRowsLeft: false,
   settle: () => Promise.resolve(),
   release: () => Promise.resolve(),
 };
@@ -197,6 +206,7 @@ class PostgresClaim implements ClaimedBatch {
   constructor(
     private readonly connection: HeldConnection,
     readonly messages: readonly RelayMessage[],
+    readonly dueRowsLeft: boolean,
     private readonly ended: () => void,
     private readonly onDelivered: (count: number) => void,
   ) {}

@@ -69,6 +69,13 @@ export interface DeliveryFailure {
  */
 export interface ClaimedBatch {
   readonly messages: readonly RelayMessage[];
+  /**
+   * Whether due rows were left waiting when the claim was made: rows behind this claim's (an
+   * entity's later rows), locked by other claims, or beyond what the claim looked at. False only
+   * when the store saw every due row that no other claim of its own held and took them all. The
+   * relay claims again on a settle only after a claim that left rows (RelayOutbox.waitForWork).
+   */
+  readonly dueRowsLeft: boolean;
   /** Records what happened to each message and ends the claim, atomically. */
   settle(delivered: readonly string[], failed: readonly DeliveryFailure[]): Promise<void>;
   /** Ends the claim without recording anything. */

@@ -73,6 +73,11 @@ export class RelayOutbox {
     // twice the window's batches, which bounds the database connections the relay holds.
     const publishing = new Set<Promise<void>>();
     const open = new Set<Promise<void>>();
+    // Per batch in flight, a promise that resolves once it has settled without delivering every
+    // message (and never otherwise): what a wait races when no due row was left waiting.
+    const undelivered = new Set<Promise<void>>();
+    // Settles so far (see waitForWork).
+    let settles = 0;
     const maxOpen = 2 * this.settings.inFlightBatches;
     let woke: Woke | undefined;
     while (!signal.aborted) {
@@ -86,8 +91,11 @@ export class RelayOutbox {
         continue;
       }
       const claimStartedAt = this.timeline?.now();
+      const settlesAtClaim = settles;
       const batch = await this.claim(signal);
       if (batch === undefined) continue;
+      // Whether this claim left due rows waiting (see waitForWork).
+      const rowsLeft = batch.dueRowsLeft;
       const claim: ClaimTimes | undefined =
         claimStartedAt === undefined || this.timeline === undefined
           ? undefined
@@ -106,14 +114,24 @@ export class RelayOutbox {
         this.observer.batchClaimed(batch.messages.length);
         const { confirmed, settled } = this.relay(batch, claim);
         const confirming: Promise<void> = confirmed.then(() => void publishing.delete(confirming));
-        const settling: Promise<void> = settled.then(() => void open.delete(settling));
+        const settling: Promise<void> = settled.then(() => {
+          settles++;
+          open.delete(settling);
+        });
+        const failing: Promise<void> = settled.then(async (everyMessageDelivered) => {
+          undelivered.delete(failing);
+          if (everyMessageDelivered) await new Promise<never>(() => undefined);
+        });
         publishing.add(confirming);
         open.add(settling);
+        undelivered.add(failing);
       }
       if (new Set(batch.messages.map((m) => m.eksternIdentifier)).size < this.settings.batchSize) {
         // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
         // the next rows of its entities eligible.
-        const by = await this.waitForWork(open, signal);
+        // Rows the claim left may have been unblocked by a settle while it ran: look again at once.
+        if (rowsLeft && settles > settlesAtClaim) continue;
+        const by = await this.waitForWork(rowsLeft ? open : undelivered, signal);
         woke = this.timeline === undefined ? undefined : { at: this.timeline.now(), by };
       }
     }
@@ -142,9 +160,18 @@ export class RelayOutbox {
     }
   }
 
-  /** Waits for a wake-up (a NOTIFY, the poll's timeout) or for a batch in flight to settle (those say nothing). */
+  /**
+   * Waits for a wake-up (a NOTIFY, the poll's timeout) or for one of `settles` (those say nothing).
+   *
+   * Which settles are worth a claim: a settle makes an entity's next row eligible, and that row was
+   * either visible to the last claim, which then says that it left due rows waiting (dueRowsLeft),
+   * or it was committed after that claim looked, and then its notification is still to end a wait
+   * (PgListenWakeUp keeps one that comes between waits). So when the last claim left none, only a
+   * batch that did not deliver every message (a settle that failed, a chain cut short) calls for
+   * a claim; at low rates every other claim used to be an empty one, right after a settle.
+   */
   private async waitForWork(
-    inFlight: ReadonlySet<Promise<void>>,
+    settles: ReadonlySet<Promise<void>>,
     signal: AbortSignal,
   ): Promise<'wake-up' | 'settle'> {
     const done = new AbortController();
@@ -153,7 +180,7 @@ export class RelayOutbox {
         this.wakeUp
           .wait(this.settings.idlePollMs, AbortSignal.any([signal, done.signal]))
           .then(() => 'wake-up' as const),
-        ...inFlight,
+        ...settles,
       ]);
       return woken ?? 'settle';
     } finally {
@@ -176,7 +203,7 @@ export class RelayOutbox {
   private relay(
     batch: ClaimedBatch,
     claim: ClaimTimes | undefined,
-  ): { confirmed: Promise<void>; settled: Promise<void> } {
+  ): { confirmed: Promise<void>; settled: Promise<boolean> } {
     const started = this.clock.now().getTime();
     const timeline = this.timeline;
     const confirmedAt = new Map<string, number>();
@@ -213,14 +240,15 @@ export class RelayOutbox {
       .then(() => undefined);
     let settled = confirmed.then(() => this.settle(batch, outcomes, started));
     if (timeline !== undefined && claim !== undefined) {
-      settled = settled.then(() =>
+      settled = settled.then((everyMessageDelivered) => {
         timeline.batch({
           ...claim,
           publishedAt,
           messages: [...confirmedAt].map(([messageId, at]) => ({ messageId, confirmedAt: at })),
           settledAt: timeline.now(),
-        }),
-      );
+        });
+        return everyMessageDelivered;
+      });
     }
     return { confirmed, settled };
   }
@@ -244,11 +272,12 @@ export class RelayOutbox {
     }
   }
 
+  /** Records the outcomes and ends the claim; says whether every message was recorded delivered. */
   private async settle(
     batch: ClaimedBatch,
     outcomes: ReadonlyMap<string, PublishOutcome>,
     started: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const now = this.clock.now();
     this.observer.confirmLatency(now.getTime() - started);
 
@@ -291,12 +320,13 @@ export class RelayOutbox {
       // The claim ends with the session; the rows stay pending and go out again under the same
       // messageId (at-least-once).
       this.observer.storeFailed('settle', error, 0);
-      return;
+      return false;
     }
     if (delivered.length > 0) this.observer.delivered(delivered.length);
     for (const [reason, { detail, messages }] of failures) {
       this.observer.publishFailed(reason, messages.length, detail, messages);
     }
+    return delivered.length === batch.messages.length;
   }
 
   private async release(batch: ClaimedBatch): Promise<void> {

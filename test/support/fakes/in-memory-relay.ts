@@ -99,6 +99,9 @@ export class InMemoryRelayStore implements OutboxRelayStore {
       }
     }
     for (const row of claimed) row.claimed = true;
+    const dueRowsLeft = this.rows.some(
+      (r) => r.status === 'pending' && !r.claimed && r.nextAttemptAt.getTime() <= now,
+    );
     let open = true;
     const end = () => {
       if (!open) throw new Error('claim already ended');
@@ -107,6 +110,7 @@ export class InMemoryRelayStore implements OutboxRelayStore {
     };
     return Promise.resolve({
       messages: claimed.map((r) => ({ ...r.message, attempts: r.attempts })),
+      dueRowsLeft,
       settle: (delivered: readonly string[], failed: readonly DeliveryFailure[]) => {
         end();
         for (const seq of delivered) this.row(seq).status = 'delivered';

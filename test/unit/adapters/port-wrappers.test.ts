@@ -54,6 +54,7 @@ const message: RelayMessage = {
 
 const batch: ClaimedBatch = {
   messages: [message],
+  dueRowsLeft: false,
   settle: () => Promise.resolve(),
   release: () => Promise.resolve(),
 };

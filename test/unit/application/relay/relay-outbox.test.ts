@@ -249,6 +249,143 @@ describe('RelayOutbox', () => {
     expect(batch?.settledAt).to.be.greaterThan(Math.max(...confirmed.values()));
   });
 
+  describe('after a settle, claims again only when rows may have become eligible', () => {
+    /** A relay that polls only once a minute, so whatever it delivers quickly, a claim fetched. */
+    function quietRelay() {
+      const store = new InMemoryRelayStore();
+      const publisher = new InMemoryMessagePublisher();
+      publisher.confirmDelayMs = 30;
+      const wakeUp = new InMemoryWakeUp();
+      let claims = 0;
+      let claimDelayMs = 0;
+      const counting: OutboxRelayStore = {
+        claim: async (...args) => {
+          claims++;
+          const batch = await store.claim(...args);
+          if (claimDelayMs > 0) await new Promise((r) => setTimeout(r, claimDelayMs));
+          return batch;
+        },
+      };
+      const outbox = new RelayOutbox(
+        counting,
+        publisher,
+        wakeUp,
+        { now: () => new Date() },
+        silentRelayObserver,
+        { ...SETTINGS, idlePollMs: 60_000 },
+        random,
+      );
+      return {
+        store,
+        publisher,
+        wakeUp,
+        outbox,
+        claims: () => claims,
+        slowClaims: (ms: number) => (claimDelayMs = ms),
+      };
+    }
+
+    it('not when its claim took every due row: the next claim waits for a wake-up', async () => {
+      const { store, publisher, wakeUp, outbox, claims } = quietRelay();
+      store.add(message('e-1', 1));
+      const stop = new AbortController();
+      const running = outbox.execute(stop.signal);
+      await until(() => publisher.confirmed.length === 1 && store.pendingCount() === 0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(claims(), 'one claim, no empty one after its settle').to.equal(1);
+      store.add(message('e-1', 2));
+      wakeUp.notify();
+      await until(() => publisher.confirmed.length === 2);
+      stop.abort();
+      await running;
+      expect(claims()).to.equal(2);
+    });
+
+    it('when a row of a claimed entity was already waiting behind it', async () => {
+      const { store, publisher, outbox } = quietRelay();
+      store.add(message('e-1', 1));
+      store.add(message('e-1', 2));
+      const stop = new AbortController();
+      const running = outbox.execute(stop.signal);
+      await until(() => publisher.confirmed.length === 2, 2000);
+      stop.abort();
+      await running;
+      expect(publisher.confirmed.map((m) => m.requestId)).to.deep.equal(['req-1', 'req-2']);
+    });
+
+    it('when a row announced while its entity was in flight could not be claimed then', async () => {
+      const { store, publisher, wakeUp, outbox, claims } = quietRelay();
+      store.add(message('e-1', 1));
+      const stop = new AbortController();
+      const running = outbox.execute(stop.signal);
+      await until(() => publisher.published.length === 1);
+      // The row behind the one in flight commits and notifies: that claim finds its entity blocked.
+      store.add(message('e-1', 2));
+      wakeUp.notify();
+      await until(() => claims() === 2);
+      expect(publisher.published).to.have.length(1);
+      // The settle unblocks it; no further notification comes.
+      await until(() => publisher.confirmed.length === 2, 2000);
+      stop.abort();
+      await running;
+    });
+
+    it('when a batch settled while a claim that left rows behind it was running', async () => {
+      const { store, publisher, wakeUp, outbox, claims, slowClaims } = quietRelay();
+      store.add(message('e-1', 1));
+      const stop = new AbortController();
+      const running = outbox.execute(stop.signal);
+      await until(() => publisher.published.length === 1);
+      // This claim finds e-1's next row blocked and answers only after that batch has settled.
+      slowClaims(100);
+      store.add(message('e-1', 2));
+      wakeUp.notify();
+      await until(() => claims() === 2);
+      slowClaims(0);
+      await until(() => publisher.confirmed.length === 2, 2000);
+      stop.abort();
+      await running;
+    });
+
+    it('when its settle failed and left the rows pending', async () => {
+      const store = new InMemoryRelayStore();
+      const publisher = new InMemoryMessagePublisher();
+      store.add(message('e-1', 1));
+      let settles = 0;
+      // The first settle fails as a lost database session does: the claim ends, nothing recorded.
+      const failingOnce: OutboxRelayStore = {
+        claim: async (...args) => {
+          const batch = await store.claim(...args);
+          return {
+            ...batch,
+            messages: batch.messages,
+            dueRowsLeft: batch.dueRowsLeft,
+            settle: async (delivered, failed) => {
+              if (settles++ > 0) return batch.settle(delivered, failed);
+              await batch.release();
+              throw new Error('the session was lost');
+            },
+          };
+        },
+      };
+      const outbox = new RelayOutbox(
+        failingOnce,
+        publisher,
+        new InMemoryWakeUp(),
+        { now: () => new Date() },
+        silentRelayObserver,
+        { ...SETTINGS, idlePollMs: 60_000 },
+        random,
+      );
+      const stop = new AbortController();
+      const running = outbox.execute(stop.signal);
+      await until(() => store.pendingCount() === 0, 2000);
+      stop.abort();
+      await running;
+      expect(publisher.confirmed, 'published again under the same messageId').to.have.length(2);
+    });
+  });
+
   it('an unroutable message stays pending until it can be routed', async () => {
     const store = new InMemoryRelayStore();
     const m = store.add(message('a', 1));
@@ -356,6 +493,7 @@ describe('RelayOutbox', () => {
         maxOpen = Math.max(maxOpen, ++open);
         return {
           messages: batch.messages,
+          dueRowsLeft: batch.dueRowsLeft,
           release: () => batch.release().finally(() => open--),
           settle: async (delivered, failed) => {
             await new Promise((r) => setTimeout(r, 40));
