@@ -1,3 +1,5 @@
+// Over 330 lines: the claim loop, its wake-up rule, the chains and the settle are one state machine;
+// the ordering argument (docs/relay.md) reads across all of it, so it stays in one file.
 import type { Clock } from '../clock';
 import {
   type BatchTimeline,
