@@ -2,9 +2,8 @@
  * npx tsx bench/walk-plan-probe.ts — what a steady-traffic claim's walk costs on a table of a few
  * pending rows (the latency budget's "claim started → rows locked"): PostgreSQL's planning and
  * execution time of the production walk statement (EXPLAIN ANALYZE, median of 20), and its round trip
- * from Node as the relay sends it (a named prepared statement, src/adapters/postgres/prepared-statements.ts)
- * against the same text sent unnamed, parsed and planned on every call, against the same statement
- * prepared once and run with EXECUTE on one session, and against a trivial statement (medians of 200).
+ * from Node against a trivial statement's and against the same statement prepared once and run with
+ * EXECUTE on one session (medians of 200).
  * Prints figures only.
  */
 import { CompiledQuery, sql } from 'kysely';
@@ -20,8 +19,6 @@ async function main(): Promise<void> {
     await insertPendingRows(database.db, { count: 3, entities: 3, exchange: 'bench', payloadBytes: 1024 });
     await sql`vacuum analyze outbox, outbox_pending`.execute(database.db);
     const walk = walkStatement({ limit: 500, probeMore: true, held: [] }).compile(database.db);
-    // The same text without its PREPARED mark: sent unnamed, as kysely sends every statement.
-    const unnamedWalk = CompiledQuery.raw(walk.sql.replace('/*prepared*/', ''), [...walk.parameters]);
     const planning: number[] = [];
     const execution: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -68,16 +65,16 @@ async function main(): Promise<void> {
         );
       };
       // Alternating, so that both see the same machine.
-      const unnamed = [await median(unnamedWalk)];
+      const unnamed = [await median(walk)];
       const named = [await median(execute)];
-      unnamed.push(await median(unnamedWalk));
+      unnamed.push(await median(walk));
       named.push(await median(execute));
       return { unnamed: (unnamed[0]! + unnamed[1]!) / 2, named: (named[0]! + named[1]!) / 2 };
     });
     const sorted = (values: number[]) => values.sort((x, y) => x - y);
     log(
       `walk on 3 pending rows: planning ${percentile(sorted(planning), 50).toFixed(3)} ms, execution ${percentile(sorted(execution), 50).toFixed(3)} ms (medians of 20); ` +
-        `round trip from Node: walk as the relay sends it ${(await roundTrip(walk)).toFixed(3)} ms, on one session ${prepared.unnamed.toFixed(3)} ms unnamed and ${prepared.named.toFixed(3)} ms prepared once and EXECUTEd, select 1 ${(await roundTrip(sql`select 1`.compile(database.db))).toFixed(3)} ms (medians of 200)`,
+        `round trip from Node: walk ${(await roundTrip(walk)).toFixed(3)} ms, on one session ${prepared.unnamed.toFixed(3)} ms as sent today and ${prepared.named.toFixed(3)} ms prepared once and EXECUTEd, select 1 ${(await roundTrip(sql`select 1`.compile(database.db))).toFixed(3)} ms (medians of 200)`,
     );
   } finally {
     await database.drop();

@@ -5,7 +5,6 @@ import { StorageUnavailableError } from '../../application/intake/ports';
 import { migrationProvider } from '../../../migrations';
 import type { Database } from './database';
 import { errorMessage } from '../logging';
-import { preparingPool } from './prepared-statements';
 
 export interface PostgresSettings {
   readonly connectionString: string;
@@ -38,9 +37,8 @@ export function createPool(settings: PostgresSettings): pg.Pool {
   return pool;
 }
 
-/** Kysely on `pool`, sending the statements marked PREPARED by name (prepared-statements.ts). */
 export function createKysely(pool: pg.Pool): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {

@@ -1,6 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
 import { plainArrayLiteral } from './array-literal';
-import { PREPARED } from '../prepared-statements';
 
 /**
  * The relay's claim statements (KyselyRelayStore.claim runs them, the benches time them): the walk,
@@ -43,7 +42,7 @@ export function walkStatement(options: {
   probeMore: boolean;
   held: readonly string[];
 }): RawBuilder<(ClaimedRow & { due_rows: number }) | { seq: null; due_rows: number }> {
-  return sql`${PREPARED}
+  return sql`
     with due as materialized (
       select seq from outbox_pending
        where not parked and next_attempt_at <= now()
@@ -89,11 +88,11 @@ export function skipScanStatement(options: {
   after?: string | undefined;
   upTo?: string | undefined;
 }): RawBuilder<ClaimedRow> {
-  // Bounds as text of their own, not `$n is null or …`: the statement is prepared, and a generic
-  // plan cannot fold a null test away, so it would not start its descent at `after`.
+  // Bounds as text of their own, not `$n is null or …`: a plan that cannot fold the null test away
+  // (a generic one) would not start its descent at `after`.
   const after = options.after === undefined ? sql`` : sql`and ekstern_identifier > ${options.after}::uuid`;
   const upTo = options.upTo === undefined ? sql`` : sql`and ekstern_identifier <= ${options.upTo}::uuid`;
-  return sql`${PREPARED}
+  return sql`
     with recursive heads(entity, seq) as (
         (select ekstern_identifier, seq from outbox_pending
           where true ${after} ${upTo}
@@ -135,7 +134,7 @@ export function chainStatement(options: {
   more: number;
 }): RawBuilder<ClaimedRow & { head: string; position: string }> {
   const { heads, more } = options;
-  return sql`${PREPARED}
+  return sql`
     select ${MESSAGE_COLUMNS}, o.payload::text as body, h.seq as head, n.position
       from unnest(${plainArrayLiteral(heads.map((m) => m.eksternIdentifier))}::uuid[],
                   ${plainArrayLiteral(heads.map((m) => m.seq))}::bigint[])
