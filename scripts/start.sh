@@ -7,7 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=ensure-node.sh
 source scripts/ensure-node.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ]; then
+  # Linked from another checkout (a worktree sharing its dependencies): `npm ci` would empty the
+  # folder it points to, under the other checkout's feet. Installing is that checkout's business.
+  echo "start: node_modules is a link to $(readlink node_modules); not installing through it" >&2
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund >&2
 fi
 # dist/.build-stamp is touched after every successful build; anything the build reads that is newer

@@ -325,7 +325,7 @@ function summarise(
   };
   log(
     `   RESULT end-to-end, ${table}, ${rate} req/s: ${result.count} messages, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms` +
-      `${result.failed > 0 ? `, ${result.failed} requests failed` : ''}; CPU per message serve ${(result.serveCpuMsPerMessage * 1000).toFixed(0)} µs, relay ${(result.relayCpuMsPerMessage * 1000).toFixed(0)} µs; ` +
+      `${result.failed > 0 ? `, ${result.failed} requests failed ${JSON.stringify(sent.statuses)}` : ''}; CPU per message serve ${(result.serveCpuMsPerMessage * 1000).toFixed(0)} µs, relay ${(result.relayCpuMsPerMessage * 1000).toFixed(0)} µs; ` +
       `${budget.traced} traced, claims woken by ${JSON.stringify(budget.wokenBy)}`,
   );
   if (result.minutes.length > 2)
