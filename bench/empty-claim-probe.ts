@@ -38,7 +38,11 @@ async function explained(db: Kysely<Database>, query: CompiledQuery): Promise<{ 
   } finally {
     connection.release();
   }
-  const median = (values: number[]) => percentile(values.sort((a, b) => a - b), 50);
+  const median = (values: number[]) =>
+    percentile(
+      values.sort((a, b) => a - b),
+      50,
+    );
   return { plan: median(plan), run: median(run) };
 }
 
