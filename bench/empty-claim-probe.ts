@@ -9,9 +9,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../src/adapters/postgres/database';
 import { holdConnection } from '../src/adapters/postgres/held-connection';
-import { KyselyRelayStore } from '../src/adapters/postgres/kysely-relay-store';
 import { skipScanStatement, walkStatement } from '../src/adapters/postgres/sql/claim';
-import { databaseWithBacklog } from './support/backlog';
+import { headsInFlight } from './relay/empty-claim';
 import { log, percentile } from './support/figures';
 import { BATCH } from './support/relay-process';
 import { runBench } from './run-bench';
@@ -47,17 +46,8 @@ async function explained(db: Kysely<Database>, query: CompiledQuery): Promise<{ 
 }
 
 async function probe(pending: number, entities: number): Promise<void> {
-  const database = await databaseWithBacklog('wsb_bench_empty_probe', {
-    count: pending,
-    entities,
-    exchange: 'bench',
-    payloadBytes: 300,
-    prefix: 'empty-probe',
-  });
+  const { database, held } = await headsInFlight('wsb_bench_empty_probe', pending, entities);
   try {
-    const holder = new KyselyRelayStore(database.db);
-    const held = await holder.claim(entities);
-    if (held.messages.length !== entities) throw new Error(`held ${held.messages.length}`);
     const heldSeqs = held.messages.map((m) => m.seq);
     // As the holding relay sends them: its held seqs excluded from the walk; the skip scan over all.
     const walk = await explained(

@@ -1,8 +1,38 @@
 /** Part 3b of bench/relay.ts: an empty claim while every entity's head is in flight. */
+import type { ClaimedBatch } from '../../src/application/relay/ports';
 import { KyselyRelayStore } from '../../src/adapters/postgres/kysely-relay-store';
+import type { TestDatabase } from '../../test/support/postgres';
 import { databaseWithBacklog } from '../support/backlog';
 import { log, percentile } from '../support/figures';
 import { BATCH } from '../support/relay-process';
+
+/**
+ * The empty claim's state: `pending` rows over `entities` entities (300-byte payloads), every
+ * entity's oldest row held by one open claim of the store `own`. The caller releases `held` and drops
+ * the database.
+ */
+export async function headsInFlight(
+  name: string,
+  pending: number,
+  entities: number,
+): Promise<{ database: TestDatabase; own: KyselyRelayStore; held: ClaimedBatch }> {
+  const database = await databaseWithBacklog(name, {
+    count: pending,
+    entities,
+    exchange: 'bench',
+    payloadBytes: 300,
+    prefix: name,
+  });
+  try {
+    const own = new KyselyRelayStore(database.db);
+    const held = await own.claim(entities);
+    if (held.messages.length !== entities) throw new Error(`held ${held.messages.length}`);
+    return { database, own, held };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
 
 /**
  * An empty claim's cost: `pending` rows over `entities` entities, every entity's oldest row held
@@ -16,18 +46,9 @@ export async function measureEmptyClaim(
   log(
     `\n== 3b. empty claim: ${pending} pending rows over ${entities} entities, every entity's head in flight, median of 25`,
   );
-  const database = await databaseWithBacklog('wsb_bench_empty_claim', {
-    count: pending,
-    entities,
-    exchange: 'bench',
-    payloadBytes: 300,
-    prefix: 'empty',
-  });
+  const { database, own, held } = await headsInFlight('wsb_bench_empty_claim', pending, entities);
   try {
-    const own = new KyselyRelayStore(database.db);
     const other = new KyselyRelayStore(database.db);
-    const held = await own.claim(entities);
-    if (held.messages.length !== entities) throw new Error(`held ${held.messages.length}`);
     const time = async (store: KyselyRelayStore) => {
       const times: number[] = [];
       for (let i = 0; i < 25; i++) {
