@@ -88,14 +88,13 @@ export function skipScanStatement(options: {
   after?: string | undefined;
   upTo?: string | undefined;
 }): RawBuilder<ClaimedRow> {
-  // Bounds as text of their own, not `$n is null or …`: a plan that cannot fold the null test away
-  // (a generic one) would not start its descent at `after`.
-  const after = options.after === undefined ? sql`` : sql`and ekstern_identifier > ${options.after}::uuid`;
-  const upTo = options.upTo === undefined ? sql`` : sql`and ekstern_identifier <= ${options.upTo}::uuid`;
+  const after = options.after ?? null;
+  const upTo = options.upTo ?? null;
   return sql`
     with recursive heads(entity, seq) as (
         (select ekstern_identifier, seq from outbox_pending
-          where true ${after} ${upTo}
+          where (${after}::uuid is null or ekstern_identifier > ${after}::uuid)
+            and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
           order by ekstern_identifier, seq
           limit 1)
       union all
@@ -103,7 +102,8 @@ export function skipScanStatement(options: {
           from heads h
          cross join lateral (
                select ekstern_identifier, seq from outbox_pending
-                where ekstern_identifier > h.entity ${upTo}
+                where ekstern_identifier > h.entity
+                  and (${upTo}::uuid is null or ekstern_identifier <= ${upTo}::uuid)
                 order by ekstern_identifier, seq
                 limit 1) n
     ),
