@@ -96,8 +96,6 @@ export class RelayOutbox {
       const settlesAtClaim = settles;
       const batch = await this.claim(signal);
       if (batch === undefined) continue;
-      // Whether this claim left due rows waiting (see waitForWork).
-      const rowsLeft = batch.dueRowsLeft;
       const claim: ClaimTimes | undefined =
         claimStartedAt === undefined || this.timeline === undefined
           ? undefined
@@ -129,11 +127,11 @@ export class RelayOutbox {
         undelivered.add(failing);
       }
       if (new Set(batch.messages.map((m) => m.eksternIdentifier)).size < this.settings.batchSize) {
-        // No backlog beyond this batch: wait for new rows, or for a batch to settle and so make
-        // the next rows of its entities eligible.
-        // Rows the claim left may have been unblocked by a settle while it ran: look again at once.
-        if (rowsLeft && settles > settlesAtClaim) continue;
-        const by = await this.waitForWork(rowsLeft ? open : undelivered, signal);
+        // No backlog beyond this batch: wait for new rows, or for a settle that may have made rows
+        // eligible (waitForWork). Rows this claim left may have been unblocked by a settle while it
+        // ran: then look again at once.
+        if (batch.dueRowsLeft && settles > settlesAtClaim) continue;
+        const by = await this.waitForWork(batch.dueRowsLeft ? open : undelivered, signal);
         woke = this.timeline === undefined ? undefined : { at: this.timeline.now(), by };
       }
     }

@@ -250,18 +250,22 @@ describe('RelayOutbox', () => {
   });
 
   describe('after a settle, claims again only when rows may have become eligible', () => {
-    /** A relay that polls only once a minute, so whatever it delivers quickly, a claim fetched. */
-    function quietRelay() {
+    /**
+     * A relay that polls only once a minute, so whatever it delivers quickly, a claim fetched;
+     * `wrap` stands between it and the store.
+     */
+    function quietRelay(wrap: (store: OutboxRelayStore) => OutboxRelayStore = (store) => store) {
       const store = new InMemoryRelayStore();
       const publisher = new InMemoryMessagePublisher();
       publisher.confirmDelayMs = 30;
       const wakeUp = new InMemoryWakeUp();
       let claims = 0;
       let claimDelayMs = 0;
+      const wrapped = wrap(store);
       const counting: OutboxRelayStore = {
         claim: async (...args) => {
           claims++;
-          const batch = await store.claim(...args);
+          const batch = await wrapped.claim(...args);
           if (claimDelayMs > 0) await new Promise((r) => setTimeout(r, claimDelayMs));
           return batch;
         },
@@ -348,18 +352,13 @@ describe('RelayOutbox', () => {
     });
 
     it('when its settle failed and left the rows pending', async () => {
-      const store = new InMemoryRelayStore();
-      const publisher = new InMemoryMessagePublisher();
-      store.add(message('e-1', 1));
       let settles = 0;
       // The first settle fails as a lost database session does: the claim ends, nothing recorded.
-      const failingOnce: OutboxRelayStore = {
+      const { store, publisher, outbox } = quietRelay((inner) => ({
         claim: async (...args) => {
-          const batch = await store.claim(...args);
+          const batch = await inner.claim(...args);
           return {
             ...batch,
-            messages: batch.messages,
-            dueRowsLeft: batch.dueRowsLeft,
             settle: async (delivered, failed) => {
               if (settles++ > 0) return batch.settle(delivered, failed);
               await batch.release();
@@ -367,16 +366,8 @@ describe('RelayOutbox', () => {
             },
           };
         },
-      };
-      const outbox = new RelayOutbox(
-        failingOnce,
-        publisher,
-        new InMemoryWakeUp(),
-        { now: () => new Date() },
-        silentRelayObserver,
-        { ...SETTINGS, idlePollMs: 60_000 },
-        random,
-      );
+      }));
+      store.add(message('e-1', 1));
       const stop = new AbortController();
       const running = outbox.execute(stop.signal);
       await until(() => store.pendingCount() === 0, 2000);
